@@ -1,0 +1,303 @@
+"""Reading, validating and writing scenarios; the hardware catalogue.
+
+Validation errors from the schema are turned into one :class:`~dctwin.errors.ScenarioError`
+whose message lists every problem as ``field.path: what, got VALUE UNIT; fix``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, ValidationError
+
+from dctwin.errors import CatalogError, ScenarioError
+from dctwin.scenario.schema import HardwareSpec, Scenario
+
+__all__ = [
+    "builtin_scenario_names",
+    "hardware_catalog",
+    "load_scenario",
+    "scenario_from_dict",
+    "scenario_to_toml",
+]
+
+_DATA = resources.files("dctwin.scenario") / "data"
+
+
+def builtin_scenario_names() -> list[str]:
+    """Names of the scenarios shipped inside the package, sorted."""
+    return sorted(p.name.removesuffix(".toml") for p in _DATA.iterdir() if _is_scenario_file(p.name))
+
+
+def _is_scenario_file(name: str) -> bool:
+    return name.endswith(".toml") and name != "hardware.toml"
+
+
+def builtin_scenario_text(name: str) -> str:
+    """The TOML text of a built-in scenario (with its source comments)."""
+    names = builtin_scenario_names()
+    if name not in names:
+        hint = difflib.get_close_matches(name, names, n=1)
+        fix = f"did you mean {hint[0]!r}?" if hint else f"built-in scenarios are {names}"
+        raise CatalogError(f"no built-in scenario named {name!r}; {fix} (or pass a .toml file path)")
+    return (_DATA / f"{name}.toml").read_text(encoding="utf-8")
+
+
+@cache
+def _builtin_hardware() -> dict[str, HardwareSpec]:
+    raw = tomllib.loads((_DATA / "hardware.toml").read_text(encoding="utf-8"))
+    catalog: dict[str, HardwareSpec] = {}
+    for key, entry in raw.items():
+        entry = {k: (None if v is False and k.startswith("dense_") else v) for k, v in entry.items()}
+        catalog[key] = HardwareSpec.model_validate(entry)
+    return catalog
+
+
+def hardware_catalog(scenario: Scenario | None = None) -> dict[str, HardwareSpec]:
+    """The hardware catalogue: built-in entries, overridden or extended by the scenario's.
+
+    Parameters
+    ----------
+    scenario
+        Scenario whose ``hardware`` table is merged over the built-in catalogue.
+
+    Returns
+    -------
+    dict
+        Catalogue name → :class:`HardwareSpec`.
+    """
+    catalog = dict(_builtin_hardware())
+    if scenario is not None:
+        catalog.update(scenario.hardware)
+    return catalog
+
+
+def load_scenario(source: str | Path, **overrides: Any) -> Scenario:
+    """Load and validate a scenario from a built-in name or a TOML/JSON file.
+
+    Parameters
+    ----------
+    source
+        A built-in scenario name (see :func:`builtin_scenario_names`) or a file path.
+    **overrides
+        Dotted field paths to override, e.g. ``phase="phase-2"``,
+        ``**{"time.step": "5min"}``. ``None`` values are ignored.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario, defaults filled in, weather paths made absolute.
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, is not valid TOML/JSON, or a field is invalid.
+    CatalogError
+        ``source`` is neither a file nor a built-in name.
+    """
+    path = Path(source)
+    if path.suffix in {".toml", ".json"} or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"scenario file {str(path)!r} does not exist; check the path")
+        text = path.read_text(encoding="utf-8")
+        data = _parse(text, path.suffix, str(path))
+        base_dir: Path | None = path.resolve().parent
+    else:
+        data = _parse(builtin_scenario_text(str(source)), ".toml", str(source))
+        base_dir = None
+    for dotted, value in overrides.items():
+        if value is not None:
+            _set_dotted(data, dotted, value)
+    return scenario_from_dict(data, base_dir=base_dir)
+
+
+def _parse(text: str, suffix: str, origin: str) -> dict[str, Any]:
+    try:
+        if suffix == ".json":
+            loaded = json.loads(text)
+            if not isinstance(loaded, dict):
+                raise ScenarioError(f"{origin}: a scenario must be a JSON object, got {type(loaded).__name__}")
+            return loaded
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{origin} is not valid TOML: {exc}; fix the syntax at that line") from None
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{origin} is not valid JSON: {exc}") from None
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    node = data
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+
+
+def scenario_from_dict(data: Mapping[str, Any], base_dir: Path | None = None) -> Scenario:
+    """Validate a scenario given as a mapping (the parsed TOML).
+
+    Parameters
+    ----------
+    data
+        The scenario as nested dicts and lists.
+    base_dir
+        Directory that relative weather-file paths are resolved against.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every invalid field with its path, value, unit and a fix.
+    """
+    try:
+        scenario = Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc)) from None
+    _check_catalog_references(scenario)
+    if base_dir is not None:
+        scenario = _absolutise_weather_paths(scenario, base_dir)
+    return scenario
+
+
+def _check_catalog_references(scenario: Scenario) -> None:
+    catalog = hardware_catalog(scenario)
+    for i, site in enumerate(scenario.sites):
+        for j, build in enumerate(site.builds):
+            if build.hardware not in catalog:
+                hint = difflib.get_close_matches(build.hardware, list(catalog), n=1)
+                fix = f"did you mean {hint[0]!r}?" if hint else f"use one of {sorted(catalog)}"
+                raise ScenarioError(
+                    f"unknown hardware {build.hardware!r}; {fix} or add it under [hardware.{build.hardware}]",
+                    path=f"sites[{i}].builds[{j}].hardware",
+                )
+        _check_turbine(site.wind.turbine_type, f"sites[{i}].wind.turbine_type")
+
+
+def _check_turbine(turbine_type: str, path: str) -> None:
+    from dctwin.supply.wind import turbine_types  # local import: supply depends on scenario
+
+    names = turbine_types()
+    if turbine_type not in names:
+        hint = difflib.get_close_matches(turbine_type, names, n=3)
+        fix = f"did you mean {hint}?" if hint else "run `dctwin turbines` for the list"
+        raise ScenarioError(f"turbine {turbine_type!r} is not in windpowerlib's offline library; {fix}", path=path)
+
+
+def _absolutise_weather_paths(scenario: Scenario, base_dir: Path) -> Scenario:
+    sites = []
+    for site in scenario.sites:
+        wpath = site.weather.path
+        if wpath and not Path(wpath).is_absolute():
+            weather = site.weather.model_copy(update={"path": str((base_dir / wpath).resolve())})
+            site = site.model_copy(update={"weather": weather})
+        sites.append(site)
+    return scenario.model_copy(update={"sites": sites})
+
+
+# ------------------------------------------------------------------ error messages
+def format_validation_error(exc: ValidationError) -> str:
+    """Turn a pydantic error into lines of ``path: problem, got value unit; fix``."""
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        path = _dotted(loc)
+        unit = _unit_at(Scenario, loc)
+        lines.append(f"{path}: {_explain(err, unit, loc)}")
+    count = len(lines)
+    head = f"scenario invalid ({count} problem{'s' if count > 1 else ''}):"
+    return head + ("\n  " + "\n  ".join(lines) if count > 1 else " " + lines[0])
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(scenario)"
+
+
+def _unit_at(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    current: Any = model
+    unit = ""
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return ""
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        unit = str(extra.get("unit", ""))
+        current = _inner_model(field.annotation)
+    return unit
+
+
+def _inner_model(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+_BOUND_WORDS = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<", "less_than_equal": "≤"}
+
+
+def _explain(err: Any, unit: str, loc: tuple[Any, ...]) -> str:
+    kind = err["type"]
+    value = err.get("input")
+    shown = f"{value!r} {unit}".rstrip() if unit not in {"", "choice", "name", "path"} else repr(value)
+    ctx = err.get("ctx") or {}
+    if kind in _BOUND_WORDS:
+        bound = next(iter(ctx.values()))
+        fix = ""
+        if unit in {"frac", "frac/d", "frac/K"} and isinstance(value, int | float) and 1 < value <= 100:
+            fix = f"; fractions are 0–1, not percent: did you mean {value / 100:g}?"
+        return f"must be {_BOUND_WORDS[kind]} {bound} {unit}, got {shown}{fix or '; set a value inside the bound'}"
+    if kind == "extra_forbidden":
+        parent = _model_at(Scenario, loc[:-1])
+        valid = sorted(parent.model_fields) if parent else []
+        hint = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+        fix = f"did you mean {hint[0]!r}?" if hint else f"valid fields here: {', '.join(valid)}"
+        return f"unknown field; {fix}"
+    if kind == "missing":
+        return "is required but missing; add it to the scenario"
+    if kind == "literal_error":
+        return f"got {value!r}; choose one of {ctx.get('expected')}"
+    if kind in {"too_short", "too_long"}:
+        return f"{err['msg'].lower()}; got {len(value) if hasattr(value, '__len__') else value} items"
+    if kind.endswith("_parsing") or kind.endswith("_type"):
+        return f"{err['msg'].lower()}, got {shown}; write a value of that type"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return msg
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        current = _inner_model(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+# ------------------------------------------------------------------------ writing
+def scenario_to_toml(scenario: Scenario) -> str:
+    """The resolved scenario (every default filled in) as TOML text."""
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    return tomli_w.dumps(data)
