@@ -211,8 +211,8 @@ def format_validation_error(exc: ValidationError) -> str:
         unit = _unit_at(Scenario, loc)
         lines.append(f"{path}: {_explain(err, unit, loc)}")
     count = len(lines)
-    head = f"scenario invalid ({count} problem{'s' if count > 1 else ''}):"
-    return head + ("\n  " + "\n  ".join(lines) if count > 1 else " " + lines[0])
+    head = f"scenario invalid ({count} problem{'s' if count > 1 else ''}): "
+    return head + "; ".join(lines)
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

@@ -406,8 +406,13 @@ class CoolingDesign(_Model):
     )
     chiller_cop_max: float = q(12.0, "1", "Upper bound on chiller COP at small lift", "E: vendor maps", gt=1.0, le=30.0)
     pump_power_frac_of_heat: float = q(
-        0.015, "frac", "Pump power per unit of heat moved", "facts.md §4.1: pumps/fans 2–4 % together",
-        ge=0.0, le=0.1,
+        0.02, "frac", "CDU and facility pump power per unit of heat moved",
+        "facts.md §4.1: pumps/fans 2–4 % together", ge=0.0, le=0.1,
+    )
+    air_handling_power_frac_of_air_heat: float = q(
+        0.08, "frac", "CRAH / fan-wall power per unit of air-side heat",
+        "E: air-handler fan power 5–10 % of the air-cooled load (ASHRAE 90.4 fan-power allowances)",
+        ge=0.0, le=0.3,
     )
     fan_power_frac_of_heat_design: float = q(
         0.02, "frac", "Dry-cooler fan power per unit of heat at the design dry-bulb",
@@ -432,6 +437,15 @@ class CoolingDesign(_Model):
     adiabatic_threshold_c: float = q(
         30.0, "°C", "Dry-bulb above which adiabatic pre-cooling sprays water", "E: vendor setting",
         ge=0.0, le=50.0,
+    )
+    wet_bulb_depression_k: float = q(
+        7.0, "K", "Dry-bulb minus wet-bulb on warm afternoons (evaporative/adiabatic modes)",
+        "E: coastal Morocco, RH ≈ 55–65 % at 25–30 °C (Rabat TMYx mean RH 79 %, shared/data/weather)",
+        ge=0.0, le=30.0,
+    )
+    adiabatic_effectiveness_frac: float = q(
+        0.8, "frac", "Share of the wet-bulb depression removed by adiabatic pre-coolers",
+        "E: wetted-media effectiveness 0.75–0.9", ge=0.0, le=1.0,
     )
     evaporative_water_l_per_kwh_heat: float = q(
         1.12, "L/kWh", "Water consumed per kWh of heat rejected by evaporation",

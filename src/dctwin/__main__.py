@@ -1,0 +1,7 @@
+"""``python -m dctwin`` runs the command-line interface."""
+
+import sys
+
+from dctwin.cli import main
+
+sys.exit(main())

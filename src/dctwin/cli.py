@@ -1,0 +1,224 @@
+"""Command-line interface. Thin: every command calls public functions of dctwin.
+
+User errors print one line to stderr and exit with status 2, never a traceback.
+Set ``DCTWIN_DEBUG=1`` to see tracebacks of internal errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dctwin.errors import DctwinError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="dctwin — digital twin and planner for renewable-powered, sovereign AI datacenter campuses.",
+)
+out = Console()
+err = Console(stderr=True)
+
+DEFAULT_STORE = Path("runs")
+StoreOpt = Annotated[Path, typer.Option("--out", "-o", help="Results store directory.")]
+
+
+def _summary_rows(campus: dict[str, Any]) -> list[tuple[str, str]]:
+    from dctwin.report.tables import headline_rows
+
+    return [(label, value) for label, value in headline_rows(campus)]
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or scenario file (.toml/.json).")] = (
+        "morocco-500mw"
+    ),
+    phase: Annotated[str | None, typer.Option(help="Phase to simulate (capacity built up to it).")] = None,
+    step: Annotated[str | None, typer.Option(help="Time step: 1h, 15min or 5min.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the run's random streams.")] = None,
+    days: Annotated[int | None, typer.Option(help="Number of simulated days.")] = None,
+    store: StoreOpt = DEFAULT_STORE,
+    report: Annotated[bool, typer.Option(help="Write the HTML report into the run directory.")] = True,
+) -> None:
+    """Run a scenario, store the results and write the HTML report."""
+    from dctwin.engine import run as run_scenario
+    from dctwin.report import build_report
+    from dctwin.results import RunStore
+    from dctwin.scenario import load_scenario
+
+    overrides = {"phase": phase, "time.step": step, "seed": seed, "time.duration_days": days}
+    sc = load_scenario(scenario, **overrides)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task(f"{sc.name} {sc.phase}", total=None)
+        results = run_scenario(sc, progress=lambda msg: bar.update(task, description=f"{sc.name} {sc.phase}: {msg}"))
+        bar.update(task, description="writing report and results")
+        extra = {"report.html": build_report(results)} if report else None
+        run_id = RunStore(store).write(results, extra_files=extra)
+    table = Table(title=f"{sc.name} · {sc.phase} · {sc.time.duration_days} d at {sc.time.step} · run {run_id}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for label, value in _summary_rows(results.summary["campus"]):
+        table.add_row(label, value)
+    out.print(table)
+    run_dir = RunStore(store).run_dir(run_id)
+    out.print(f"results: {run_dir}")
+    if report:
+        out.print(f"report:  {run_dir / 'report.html'}")
+
+
+@app.command()
+def validate(
+    file: Annotated[str, typer.Argument(help="Scenario file or built-in name.")],
+    resolved: Annotated[bool, typer.Option(help="Print the resolved scenario (defaults filled in) as TOML.")] = False,
+) -> None:
+    """Validate a scenario file without running it."""
+    from dctwin.scenario import load_scenario, scenario_to_toml
+
+    sc = load_scenario(file)
+    if resolved:
+        out.print(scenario_to_toml(sc), markup=False, highlight=False)
+    else:
+        out.print(f"ok: {sc!r}", markup=False)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    from dctwin.scenario import builtin_scenario_names, load_scenario
+
+    table = Table(title="built-in scenarios")
+    for col in ("name", "phases", "sites", "description"):
+        table.add_column(col)
+    for name in builtin_scenario_names():
+        sc = load_scenario(name)
+        phases = ", ".join(p.name + (" *" if p.name == sc.phase else "") for p in sc.phases)
+        table.add_row(name, phases, ", ".join(s.name for s in sc.sites), sc.description)
+    out.print(table)
+    out.print("* = phase simulated by default (change with --phase)")
+
+
+@app.command()
+def runs(
+    store: StoreOpt = DEFAULT_STORE,
+    sql: Annotated[str | None, typer.Option(help="SQL over the index (tables: runs, timeseries).")] = None,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild the index from the run directories first.")] = False,
+) -> None:
+    """List stored runs, or query them with SQL (DuckDB)."""
+    from dctwin.results import RunStore
+
+    rs = RunStore(store)
+    if rebuild:
+        rs.rebuild_index()
+    frame = rs.query(sql) if sql else rs.list_runs()
+    if frame.empty:
+        out.print(f"no runs in {store}" if not sql else "(no rows)")
+        return
+    if not sql:
+        cols = [c for c in ("run_id", "scenario", "phase", "step", "created_utc", "hourly_cfe_score_frac",
+                            "pue_annual", "gpus") if c in frame.columns]
+        frame = frame[cols]
+    table = Table()
+    for col in frame.columns:
+        table.add_column(str(col))
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_fmt(v) for v in row))
+    out.print(table)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+@app.command()
+def report(
+    run_id: Annotated[str, typer.Argument(help="Run id (or unique prefix, or 'latest').")] = "latest",
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """(Re)write the HTML report of a stored run."""
+    from dctwin.report import build_report
+    from dctwin.results import RunStore
+
+    rs = RunStore(store)
+    rid = rs.latest() if run_id == "latest" else run_id
+    results = rs.load(rid)
+    rid = results.run_id or rid
+    rs.add_file(rid, "report.html", build_report(results))
+    out.print(f"report: {rs.run_dir(rid) / 'report.html'}")
+
+
+@app.command()
+def turbines() -> None:
+    """List the wind turbines with power curves in the offline library."""
+    from dctwin.supply.wind import turbine_types
+
+    out.print("\n".join(turbine_types()))
+
+
+@app.command()
+def hardware() -> None:
+    """List the hardware catalogue."""
+    from dctwin.scenario import hardware_catalog
+
+    table = Table(title="hardware catalogue")
+    for col in ("name", "GPUs/rack", "GPU TDP W", "IT kW/rack", "BF16 PF/GPU", "HBM GB", "liquid"):
+        table.add_column(col)
+    for name, h in hardware_catalog().items():
+        table.add_row(
+            name, str(h.gpus_per_rack), f"{h.gpu_tdp_w:.0f}", f"{h.it_power_per_rack_kw:.1f}",
+            f"{h.dense_bf16_pflops_per_gpu:g}", f"{h.hbm_gb_per_gpu:g}", f"{h.liquid_cooled_frac:.0%}",
+        )
+    out.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``dctwin`` command; returns the exit status."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except DctwinError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    except OSError as exc:
+        err.print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), markup=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written to the results store")
+        return 130
+    except Exception as exc:  # internal errors: one line unless debugging
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            return int(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            return 1
+        if os.environ.get("DCTWIN_DEBUG"):
+            raise
+        err.print(
+            f"internal error: {type(exc).__name__}: {exc} (please report it; DCTWIN_DEBUG=1 shows the traceback)",
+            markup=False, soft_wrap=True,
+        )
+        return 1
+    return 0
+
+
+def _entry() -> None:  # pragma: no cover - console script shim
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _entry()

@@ -1,0 +1,113 @@
+"""Battery: limits and the per-step state update.
+
+The battery is the only stateful supply part. :func:`battery_step` is the one small
+``step`` function of the house style; :func:`dctwin.dispatch.dispatch_site` loops over it
+for a whole time series.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["BatteryParams", "battery_step"]
+
+
+@dataclass(frozen=True)
+class BatteryParams:
+    """Battery limits for one site at one phase.
+
+    Attributes
+    ----------
+    power_mw
+        Charge and discharge power limit (AC). [MW]
+    energy_mwh
+        Usable-window reference energy capacity (nameplate). [MWh]
+    round_trip_efficiency_frac
+        AC→AC round-trip efficiency, split evenly as √η on charge and discharge. [frac]
+    soc_min_frac, soc_max_frac
+        State-of-charge window. [frac]
+    initial_soc_frac
+        State of charge before the first step. [frac]
+    self_discharge_frac_per_day
+        Share of stored energy lost per day. [frac/d]
+    """
+
+    power_mw: float = 0.0
+    energy_mwh: float = 0.0
+    round_trip_efficiency_frac: float = 0.87
+    soc_min_frac: float = 0.05
+    soc_max_frac: float = 0.95
+    initial_soc_frac: float = 0.5
+    self_discharge_frac_per_day: float = 0.0
+
+    @property
+    def charge_efficiency_frac(self) -> float:
+        """One-way charge efficiency √η. [frac]"""
+        return math.sqrt(self.round_trip_efficiency_frac)
+
+    @property
+    def discharge_efficiency_frac(self) -> float:
+        """One-way discharge efficiency √η. [frac]"""
+        return math.sqrt(self.round_trip_efficiency_frac)
+
+    @property
+    def soc_min_mwh(self) -> float:
+        """Lowest allowed stored energy. [MWh]"""
+        return self.soc_min_frac * self.energy_mwh
+
+    @property
+    def soc_max_mwh(self) -> float:
+        """Highest allowed stored energy. [MWh]"""
+        return self.soc_max_frac * self.energy_mwh
+
+
+def battery_step(
+    soc_mwh: float, surplus_mw: float, deficit_mw: float, dt_h: float, p: BatteryParams
+) -> tuple[float, float, float]:
+    """Charge from a surplus or discharge into a deficit for one step.
+
+    Parameters
+    ----------
+    soc_mwh
+        Stored energy at the start of the step (after self-discharge). [MWh]
+    surplus_mw
+        Power available to charge (≥ 0). [MW]
+    deficit_mw
+        Power wanted from the battery (≥ 0); only one of surplus/deficit is > 0. [MW]
+    dt_h
+        Step length. [h]
+    p
+        Battery limits.
+
+    Returns
+    -------
+    charge_mw, discharge_mw, soc_mwh
+        AC charge and discharge power over the step [MW] and stored energy at its end [MWh].
+
+    Notes
+    -----
+    :math:`c = \\min(s, P, (E_{max}-E)/(η_c Δt))`,
+    :math:`d = \\min(δ, P, (E-E_{min}) η_d / Δt)`,
+    :math:`E' = E + η_c c Δt - d Δt / η_d`.
+
+    Examples
+    --------
+    >>> p = BatteryParams(power_mw=10, energy_mwh=40, round_trip_efficiency_frac=1.0,
+    ...                   soc_min_frac=0.0, soc_max_frac=1.0)
+    >>> battery_step(20.0, 15.0, 0.0, 1.0, p)
+    (10.0, 0.0, 30.0)
+    >>> battery_step(5.0, 0.0, 8.0, 1.0, p)
+    (0.0, 5.0, 0.0)
+    """
+    if surplus_mw > 0.0:
+        eta = p.charge_efficiency_frac
+        room_mw = max(p.soc_max_mwh - soc_mwh, 0.0) / (eta * dt_h)
+        charge_mw = min(surplus_mw, p.power_mw, room_mw)
+        return charge_mw, 0.0, soc_mwh + eta * charge_mw * dt_h
+    if deficit_mw > 0.0:
+        eta = p.discharge_efficiency_frac
+        avail_mw = max(soc_mwh - p.soc_min_mwh, 0.0) * eta / dt_h
+        discharge_mw = min(deficit_mw, p.power_mw, avail_mw)
+        return 0.0, discharge_mw, soc_mwh - discharge_mw * dt_h / eta
+    return 0.0, 0.0, soc_mwh
