@@ -103,6 +103,7 @@ def dispatch_site(
     has_battery = battery.power_mw > 0.0 and battery.energy_mwh > 0.0
     retain = (1.0 - battery.self_discharge_frac_per_day) ** (dt_h / 24.0)
     soc = battery.initial_soc_frac * battery.energy_mwh
+    soc_floor = battery.soc_min_mwh
     exp_lim, imp_lim = grid.export_limit_mw, grid.import_limit_mw
     cap_frac = grid.export_cap_frac_of_production
     produced_mwh = 0.0
@@ -116,7 +117,8 @@ def dispatch_site(
         deficit = deficit_all[t]
         produced_mwh += supply_list[t] * dt_h
         if has_battery:
-            soc *= retain
+            if soc > soc_floor:  # self-discharge, modelled as stopping at the window floor
+                soc = max(soc * retain, soc_floor)
             c, d, soc = battery_step(soc, surplus, deficit, dt_h, battery)
             charge[t] = c
             discharge[t] = d

@@ -256,7 +256,8 @@ _BOUND_WORDS = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "
 def _explain(err: Any, unit: str, loc: tuple[Any, ...]) -> str:
     kind = err["type"]
     value = err.get("input")
-    shown = f"{value!r} {unit}".rstrip() if unit not in {"", "choice", "name", "path"} else repr(value)
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    shown = f"{value!r} {unit}".rstrip() if numeric and unit not in {"", "choice", "name", "path"} else repr(value)
     ctx = err.get("ctx") or {}
     if kind in _BOUND_WORDS:
         bound = next(iter(ctx.values()))
