@@ -141,7 +141,7 @@ def read_record(run_dir: Path) -> RunRecord:
     meta = _read_json(run_dir / "metadata.json")
     summary = _read_json(run_dir / "summary.json")
     scenario = _read_toml(run_dir / "scenario.toml")
-    time_cfg = scenario.get("time") if isinstance(scenario.get("time"), dict) else {}
+    time_cfg = _table(scenario, "time")
     stored = stored_time(meta, run_dir.name)
     fields: dict[str, Any] = {
         "run_id": run_dir.name,
@@ -157,7 +157,7 @@ def read_record(run_dir: Path) -> RunRecord:
         "wall_time_s": _wall_time_s(meta),
         "sites": _sites(summary, scenario),
     }
-    campus = summary.get("campus") if isinstance(summary.get("campus"), dict) else {}
+    campus = _table(summary, "campus")
     columns: dict[str, float] = {}
     for key, value in campus.items():
         name = _metric_column(str(key))
@@ -181,6 +181,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         _log.warning("index: cannot read %s (%s); its columns stay NULL", path, exc)
         return {}
+
+
+def _table(mapping: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = mapping.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _is_number(value: Any) -> bool:
@@ -334,7 +339,7 @@ def build_index(con: duckdb.DuckDBPyConnection, root: Path, records: Sequence[Ru
     for record in records:
         for column in record.campus:
             by_lower.setdefault(column.lower(), column)
-    metric_columns = list(by_lower.values())
+    metric_columns = sorted(by_lower.values())
     columns = [f"{_quote(n)} {t}" for n, t in FIXED_COLUMNS.items()]
     columns += [f"{_quote(n)} DOUBLE" for n in metric_columns]
     con.execute("BEGIN TRANSACTION")
@@ -345,8 +350,7 @@ def build_index(con: duckdb.DuckDBPyConnection, root: Path, records: Sequence[Ru
     )
     con.execute(f"CREATE TABLE runs ({', '.join(columns)})")
     con.execute(
-        "CREATE TABLE metrics (run_id VARCHAR, scope VARCHAR, site VARCHAR, "
-        "metric VARCHAR, value DOUBLE)"
+        "CREATE TABLE metrics (run_id VARCHAR, scope VARCHAR, site VARCHAR, metric VARCHAR, value DOUBLE)"
     )
     _insert(con, records)
     if _has_timeseries(root, records):
@@ -377,10 +381,10 @@ def write_index_file(path: Path, root: Path, records: Sequence[RunRecord]) -> No
 
 def _is_compatible(con: duckdb.DuckDBPyConnection, root: Path) -> bool:
     try:
-        row = con.execute("SELECT schema_version, root FROM index_info").fetchone()
+        rows = con.execute("SELECT schema_version, root FROM index_info").fetchall()
     except duckdb.Error:
         return False
-    return row is not None and row[0] == SCHEMA_VERSION and row[1] == str(root)
+    return rows == [(SCHEMA_VERSION, str(root))]
 
 
 def append_record(path: Path, root: Path, record: RunRecord) -> None:
