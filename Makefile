@@ -55,7 +55,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run_all.py
 
 golden: $(VENV)/.installed
-	$(BIN)/python -m dctwin.testing.golden --write
+	$(BIN)/python -m dctwin.testing --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache runs

@@ -44,6 +44,13 @@ _FLOWS = [
 ]
 
 
+def _utc_index(frame: pd.DataFrame) -> pd.DatetimeIndex:
+    index = frame.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise TypeError("expected a time series indexed by time_utc (DatetimeIndex)")
+    return index
+
+
 def hourly_energy_mwh(frame: pd.DataFrame, dt_h: float, columns: list[str] | None = None) -> pd.DataFrame:
     """Energy per UTC clock hour of power columns.
 
@@ -64,7 +71,7 @@ def hourly_energy_mwh(frame: pd.DataFrame, dt_h: float, columns: list[str] | Non
     cols = columns or [c for c in _FLOWS if c in frame.columns]
     energy = frame[cols] * dt_h
     if dt_h < 1.0:
-        energy = energy.groupby(frame.index.floor("h")).sum()
+        energy = energy.groupby(_utc_index(frame).floor("h")).sum()
     return energy.rename(columns=lambda c: c.removesuffix("_mw") + "_mwh")
 
 
@@ -102,7 +109,9 @@ def hourly_cfe(frame: pd.DataFrame, dt_h: float, grid_clean_share_frac: float) -
     >>> hourly_cfe(f, 1.0, 0.2)["cfe_frac"].round(3).tolist()
     [1.0, 0.6]
     """
-    e = hourly_energy_mwh(frame, dt_h, ["facility_load_mw", "grid_import_mw", "grid_export_mw", "load_shed_mw"])
+    e = hourly_energy_mwh(
+        frame, dt_h, ["facility_load_mw", "grid_import_mw", "grid_export_mw", "load_shed_mw"]
+    )
     load = (e["facility_load_mwh"] - e["load_shed_mwh"]).clip(lower=0.0)
     used = np.minimum(load, (load - e["grid_import_mwh"] + e["grid_export_mwh"]).clip(lower=0.0))
     cfe = used + grid_clean_share_frac * (load - used)
@@ -145,8 +154,14 @@ def site_summary(frame: pd.DataFrame, dt_h: float, info: dict[str, Any]) -> dict
     out.update(_facility(frame, out, dt_h))
     out.update(_capacity_factors(out, info, hours))
     residual = (
-        frame["clean_supply_mw"] + frame["battery_discharge_mw"] + frame["grid_import_mw"] + frame["load_shed_mw"]
-        - frame["facility_load_mw"] - frame["battery_charge_mw"] - frame["grid_export_mw"] - frame["curtailment_mw"]
+        frame["clean_supply_mw"]
+        + frame["battery_discharge_mw"]
+        + frame["grid_import_mw"]
+        + frame["load_shed_mw"]
+        - frame["facility_load_mw"]
+        - frame["battery_charge_mw"]
+        - frame["grid_export_mw"]
+        - frame["curtailment_mw"]
     )
     out["energy_balance_max_error_mw"] = float(np.abs(residual).max()) if len(residual) else 0.0
     return out
@@ -184,16 +199,22 @@ def _emissions(e: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
 def _facility(frame: pd.DataFrame, e: dict[str, Any], dt_h: float) -> dict[str, Any]:
     it, fac = e["it_load_mwh"], e["facility_load_mwh"]
     running = frame[frame["it_load_mw"] > 0]
-    monthly = running.groupby(running.index.month)
+    monthly = running.groupby(_utc_index(running).month)
     pue_monthly = (monthly["facility_load_mw"].sum() / monthly["it_load_mw"].sum()).round(5)
     water_l = float(frame["water_l_per_h"].sum() * dt_h) if "water_l_per_h" in frame else 0.0
-    busy = frame["training_share_frac"] + frame["inference_share_frac"] if "training_share_frac" in frame else None
-    hourly_derate = frame["derated"].groupby(frame.index.floor("h")).any() if "derated" in frame else None
+    busy = (
+        frame["training_share_frac"] + frame["inference_share_frac"]
+        if "training_share_frac" in frame
+        else None
+    )
+    hourly_derate = (
+        frame["derated"].groupby(_utc_index(frame).floor("h")).any() if "derated" in frame else None
+    )
     return {
         "pue_annual": fac / it if it > 0 else float("nan"),
         "pue_min": float(running["pue"].min()) if len(running) else float("nan"),
         "pue_max": float(running["pue"].max()) if len(running) else float("nan"),
-        "pue_monthly": {int(m): float(v) for m, v in pue_monthly.items()},
+        "pue_monthly": {str(m): float(v) for m, v in pue_monthly.items()},
         "water_l": water_l,
         "wue_l_per_kwh": water_l / (it * 1000.0) if it > 0 else 0.0,
         "gpu_busy_share_mean_frac": float(busy.mean()) if busy is not None else float("nan"),
@@ -201,7 +222,9 @@ def _facility(frame: pd.DataFrame, e: dict[str, Any], dt_h: float) -> dict[str, 
         "facility_load_peak_mw": float(frame["facility_load_mw"].max()),
         "facility_load_mean_mw": float(frame["facility_load_mw"].mean()),
         "hours_above_design_dry_bulb_h": float(hourly_derate.sum()) if hourly_derate is not None else 0.0,
-        "hours_it_derated_h": float((frame["it_derate_mw"] > 1e-9).sum() * dt_h) if "it_derate_mw" in frame else 0.0,
+        "hours_it_derated_h": float((frame["it_derate_mw"] > 1e-9).sum() * dt_h)
+        if "it_derate_mw" in frame
+        else 0.0,
         "temp_air_max_c": float(frame["temp_air_c"].max()) if "temp_air_c" in frame else float("nan"),
         "temp_air_mean_c": float(frame["temp_air_c"].mean()) if "temp_air_c" in frame else float("nan"),
     }
@@ -223,13 +246,27 @@ def _capacity_factors(e: dict[str, Any], info: dict[str, Any], hours: float) -> 
 
 
 _SUMMED = [
-    "solar_ac_mw", "solar_dc_kwp", "wind_mw", "battery_power_mw", "battery_energy_mwh", "it_capacity_mw",
-    "facility_power_mw", "gpus", "racks", "emissions_location_t", "emissions_market_t", "grid_only_emissions_t",
-    "cfe_mwh", "served_load_mwh", "water_l",
+    "solar_ac_mw",
+    "solar_dc_kwp",
+    "wind_mw",
+    "battery_power_mw",
+    "battery_energy_mwh",
+    "it_capacity_mw",
+    "facility_power_mw",
+    "gpus",
+    "racks",
+    "emissions_location_t",
+    "emissions_market_t",
+    "grid_only_emissions_t",
+    "cfe_mwh",
+    "served_load_mwh",
+    "water_l",
 ]
 
 
-def campus_summary(sites: dict[str, dict[str, Any]], hourly_cfe_by_site: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def campus_summary(
+    sites: dict[str, dict[str, Any]], hourly_cfe_by_site: dict[str, pd.DataFrame]
+) -> dict[str, Any]:
     """Campus metrics from the site summaries: totals summed, ratios recomputed from totals.
 
     Parameters
@@ -252,12 +289,18 @@ def campus_summary(sites: dict[str, dict[str, Any]], hourly_cfe_by_site: dict[st
     out["annual_renewable_share_frac"] = min(clean, load) / load if load > 0 else 1.0
     out["renewable_to_load_ratio"] = clean / load if load > 0 else float("inf")
     out["curtailment_frac"] = out["curtailment_mwh"] / clean if clean > 0 else 0.0
-    out["pue_annual"] = out["facility_load_mwh"] / out["it_load_mwh"] if out["it_load_mwh"] > 0 else float("nan")
+    out["pue_annual"] = (
+        out["facility_load_mwh"] / out["it_load_mwh"] if out["it_load_mwh"] > 0 else float("nan")
+    )
     out["pue_min"] = min((s["pue_min"] for s in active.values()), default=float("nan"))
     out["pue_max"] = max((s["pue_max"] for s in active.values()), default=float("nan"))
     out["wue_l_per_kwh"] = out["water_l"] / (out["it_load_mwh"] * 1000.0) if out["it_load_mwh"] > 0 else 0.0
     if hourly_cfe_by_site:
-        both = pd.concat([h[["load_mwh", "cfe_mwh"]] for h in hourly_cfe_by_site.values()]).groupby(level=0).sum()
+        both = (
+            pd.concat([h[["load_mwh", "cfe_mwh"]] for h in hourly_cfe_by_site.values()])
+            .groupby(level=0)
+            .sum()
+        )
         frac = (both["cfe_mwh"] / both["load_mwh"].where(both["load_mwh"] > 0)).fillna(1.0)
         out["hours_fully_clean_h"] = float((frac >= 0.999).sum())
         out["hours_fully_clean_frac"] = float((frac >= 0.999).mean())

@@ -124,7 +124,9 @@ def _parse(text: str, suffix: str, origin: str) -> dict[str, Any]:
         if suffix == ".json":
             loaded = json.loads(text)
             if not isinstance(loaded, dict):
-                raise ScenarioError(f"{origin}: a scenario must be a JSON object, got {type(loaded).__name__}")
+                raise ScenarioError(
+                    f"{origin}: a scenario must be a JSON object, got {type(loaded).__name__}"
+                )
             return loaded
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -187,7 +189,9 @@ def _check_turbine(turbine_type: str, path: str) -> None:
     if turbine_type not in names:
         hint = difflib.get_close_matches(turbine_type, names, n=3)
         fix = f"did you mean {hint}?" if hint else "run `dctwin turbines` for the list"
-        raise ScenarioError(f"turbine {turbine_type!r} is not in windpowerlib's offline library; {fix}", path=path)
+        raise ScenarioError(
+            f"turbine {turbine_type!r} is not in windpowerlib's offline library; {fix}", path=path
+        )
 
 
 def _absolutise_weather_paths(scenario: Scenario, base_dir: Path) -> Scenario:
@@ -257,14 +261,19 @@ def _explain(err: Any, unit: str, loc: tuple[Any, ...]) -> str:
     kind = err["type"]
     value = err.get("input")
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    shown = f"{value!r} {unit}".rstrip() if numeric and unit not in {"", "choice", "name", "path"} else repr(value)
+    shown = (
+        f"{value!r} {unit}".rstrip()
+        if numeric and unit not in {"", "choice", "name", "path"}
+        else repr(value)
+    )
     ctx = err.get("ctx") or {}
     if kind in _BOUND_WORDS:
         bound = next(iter(ctx.values()))
         fix = ""
         if unit in {"frac", "frac/d", "frac/K"} and isinstance(value, int | float) and 1 < value <= 100:
             fix = f"; fractions are 0–1, not percent: did you mean {value / 100:g}?"
-        return f"must be {_BOUND_WORDS[kind]} {bound} {unit}, got {shown}{fix or '; set a value inside the bound'}"
+        fix = fix or "; set a value inside the bound"
+        return f"must be {_BOUND_WORDS[kind]} {bound} {unit}, got {shown}{fix}"
     if kind == "extra_forbidden":
         parent = _model_at(Scenario, loc[:-1])
         valid = sorted(parent.model_fields) if parent else []

@@ -79,8 +79,13 @@ def solar_geometry(
     azi = pos["azimuth"].to_numpy()
     if design.mounting == "single_axis":
         trk = pvlib.tracking.singleaxis(
-            zen, azi, axis_tilt=0.0, axis_azimuth=180.0, max_angle=design.tracker_max_angle_deg,
-            backtrack=True, gcr=design.ground_coverage_ratio_frac,
+            zen,
+            azi,
+            axis_tilt=0.0,
+            axis_azimuth=180.0,
+            max_angle=design.tracker_max_angle_deg,
+            backtrack=True,
+            gcr=design.ground_coverage_ratio_frac,
         )
         tilt = np.nan_to_num(np.asarray(trk["surface_tilt"], dtype=float), nan=0.0)
         surf_azi = np.nan_to_num(np.asarray(trk["surface_azimuth"], dtype=float), nan=180.0)
@@ -88,7 +93,8 @@ def solar_geometry(
         tilt = np.full(zen.shape, design.surface_tilt_deg)
         surf_azi = np.full(zen.shape, design.surface_azimuth_deg)
     aoi = np.asarray(pvlib.irradiance.aoi(tilt, surf_azi, zen, azi), dtype=float)
-    dni_extra = np.asarray(pvlib.irradiance.get_extra_radiation(mid), dtype=float)
+    # day of year as an array: pvlib's DatetimeIndex path uses an accessor pandas 3.1 deprecates
+    dni_extra = np.asarray(pvlib.irradiance.get_extra_radiation(mid.day_of_year.to_numpy()), dtype=float)
     airmass = np.asarray(pvlib.atmosphere.get_relative_airmass(zen), dtype=float)
     return SolarGeometry(zen, azi, tilt, surf_azi, aoi, dni_extra, airmass)
 
@@ -118,11 +124,17 @@ def plane_of_array_w_per_m2(
         of the beam component (Fresnel/physical IAM, De Soto 2006). [W/m²]
     """
     poa = pvlib.irradiance.get_total_irradiance(
-        geometry.surface_tilt_deg, geometry.surface_azimuth_deg,
-        geometry.apparent_zenith_deg, geometry.azimuth_deg,
-        dni_w_per_m2, ghi_w_per_m2, dhi_w_per_m2,
-        dni_extra=geometry.dni_extra_w_per_m2, airmass=geometry.airmass_relative,
-        albedo=design.albedo_frac, model=design.transposition_model,
+        geometry.surface_tilt_deg,
+        geometry.surface_azimuth_deg,
+        geometry.apparent_zenith_deg,
+        geometry.azimuth_deg,
+        dni_w_per_m2,
+        ghi_w_per_m2,
+        dhi_w_per_m2,
+        dni_extra=geometry.dni_extra_w_per_m2,
+        airmass=geometry.airmass_relative,
+        albedo=design.albedo_frac,
+        model=design.transposition_model,
     )
     direct = np.nan_to_num(np.asarray(poa["poa_direct"], dtype=float))
     diffuse = np.nan_to_num(np.asarray(poa["poa_diffuse"], dtype=float))
@@ -169,7 +181,9 @@ def solar_plant_mw(
         return np.zeros(len(weather))
     poa_global, effective = plane_of_array_w_per_m2(
         geometry,
-        weather["ghi_w_per_m2"].to_numpy(), weather["dni_w_per_m2"].to_numpy(), weather["dhi_w_per_m2"].to_numpy(),
+        weather["ghi_w_per_m2"].to_numpy(),
+        weather["dni_w_per_m2"].to_numpy(),
+        weather["dhi_w_per_m2"].to_numpy(),
         design,
     )
     temp_air = weather["temp_air_c"].to_numpy()
@@ -178,10 +192,16 @@ def solar_plant_mw(
         temp_cell = pvlib.temperature.pvsyst_cell(poa_global, temp_air, 1.0, **params)
     else:
         params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_glass"]
-        wind = wind_speed_module_m_per_s if wind_speed_module_m_per_s is not None else np.full_like(temp_air, 1.0)
+        wind = (
+            wind_speed_module_m_per_s
+            if wind_speed_module_m_per_s is not None
+            else np.full_like(temp_air, 1.0)
+        )
         temp_cell = pvlib.temperature.sapm_cell(poa_global, temp_air, wind, **params)
     pdc0_w = ac_capacity_mw * design.dc_ac_ratio * 1e6
-    pdc_w = pvlib.pvsystem.pvwatts_dc(effective, np.asarray(temp_cell, dtype=float), pdc0_w, design.gamma_pdc_per_c)
+    pdc_w = pvlib.pvsystem.pvwatts_dc(
+        effective, np.asarray(temp_cell, dtype=float), pdc0_w, design.gamma_pdc_per_c
+    )
     pdc_w = np.asarray(pdc_w, dtype=float) * (1.0 - design.system_loss_frac)
     pdc0_inverter_w = ac_capacity_mw * 1e6 / design.inverter_efficiency_frac
     pac_w = pvlib.inverter.pvwatts(pdc_w, pdc0_inverter_w, eta_inv_nom=design.inverter_efficiency_frac)

@@ -16,7 +16,9 @@ from dctwin.scenario.schema import WorkloadProfile
 __all__ = ["inference_diurnal_shape", "utilisation_shares"]
 
 
-def inference_diurnal_shape(local_hour: np.ndarray, peak_to_trough_ratio: float, peak_hour: float) -> np.ndarray:
+def inference_diurnal_shape(
+    local_hour: np.ndarray, peak_to_trough_ratio: float, peak_hour: float
+) -> np.ndarray:
     """Diurnal inference demand relative to its daily mean.
 
     Parameters
@@ -49,7 +51,11 @@ def inference_diurnal_shape(local_hour: np.ndarray, peak_to_trough_ratio: float,
 
 
 def utilisation_shares(
-    times_utc: pd.DatetimeIndex, timezone: str, profile: WorkloadProfile, rng: np.random.Generator, dt_h: float
+    times_utc: pd.DatetimeIndex,
+    timezone: str,
+    profile: WorkloadProfile,
+    rng: np.random.Generator,
+    dt_h: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Shares of GPUs training and serving inference at each step.
 
@@ -74,16 +80,31 @@ def utilisation_shares(
     Notes
     -----
     The noise is an AR(1) process with a 3-hour correlation time and standard deviation
-    ``utilisation_noise_std_frac``, added to each share and clipped.
+    ``utilisation_noise_std_frac``, added to each share and clipped. It is drawn for whole
+    UTC calendar years and sliced, so a week simulated alone equals the same week of a
+    full-year run with the same seed.
     """
     local = times_utc.tz_convert(timezone)
     hour = np.asarray(local.hour + local.minute / 60.0, dtype=float)
-    shape = inference_diurnal_shape(hour, profile.inference_peak_to_trough_ratio, profile.inference_peak_hour_local)
-    phi = float(np.exp(-dt_h / 3.0))
-    n = len(times_utc)
-    std = profile.utilisation_noise_std_frac
-    noise = lfilter([np.sqrt(1.0 - phi**2)], [1.0, -phi], rng.standard_normal((2, n)) * std, axis=1)
+    shape = inference_diurnal_shape(
+        hour, profile.inference_peak_to_trough_ratio, profile.inference_peak_hour_local
+    )
+    noise = _calendar_year_noise(times_utc, dt_h, profile.utilisation_noise_std_frac, rng)
     train = np.clip(profile.training_share_frac + noise[0], 0.0, 1.0)
     infer = np.clip(profile.inference_mean_share_frac * shape + noise[1], 0.0, None)
     infer = np.minimum(infer, 1.0 - train)
     return train, infer
+
+
+def _calendar_year_noise(
+    times_utc: pd.DatetimeIndex, dt_h: float, std_frac: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Two AR(1) noise series on the calendar years covering ``times_utc``, sliced to it."""
+    first = pd.Timestamp(year=times_utc[0].year, month=1, day=1, tz="UTC")
+    last = pd.Timestamp(year=times_utc[-1].year + 1, month=1, day=1, tz="UTC")
+    step = pd.Timedelta(hours=dt_h)
+    n_full = int((last - first) / step)
+    phi = float(np.exp(-dt_h / 3.0))
+    full = lfilter([np.sqrt(1.0 - phi**2)], [1.0, -phi], rng.standard_normal((2, n_full)) * std_frac, axis=1)
+    start = int((times_utc[0] - first) / step)
+    return np.asarray(full[:, start : start + len(times_utc)])

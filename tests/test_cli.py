@@ -1,0 +1,103 @@
+"""The command line: runs end to end; user errors give one line, exit 2, and write nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dctwin import engine
+from dctwin.cli import main
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    if not root.exists():
+        return {}
+    return {
+        str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def test_run_writes_a_run_with_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "runs"
+    assert main(["run", "morocco-500mw", "--days", "2", "--out", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "hourly CFE" in out and "report:" in out
+    (run_dir,) = [p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    for name in ("scenario.toml", "metadata.json", "summary.json", "timeseries.parquet", "report.html"):
+        assert (run_dir / name).is_file(), name
+    assert main(["runs", "--out", str(store)]) == 0
+    assert run_dir.name[:15] in capsys.readouterr().out
+    assert main(["report", "latest", "--out", str(store)]) == 0
+    assert main(["runs", "--out", str(store), "--sql", "select count(*) as n from runs"]) == 0
+    assert "1" in capsys.readouterr().out
+
+
+BAD_INVOCATIONS = [
+    (["run", "morocco-500"], "did you mean 'morocco-500mw'"),
+    (["run", "morocco-500mw", "--phase", "phase-7"], "phase-7"),
+    (["run", "morocco-500mw", "--step", "10min"], "time.step"),
+    (["run", "morocco-500mw", "--days", "0"], "time.duration_days"),
+    (["run", "/nonexistent/campus.toml"], "does not exist"),
+]
+
+
+@pytest.mark.parametrize(("argv", "fragment"), BAD_INVOCATIONS)
+def test_user_errors_are_one_line_and_write_nothing(
+    argv: list[str], fragment: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "runs"
+    assert main([*argv, "--out", str(store)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and fragment in err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert not store.exists()
+
+
+def test_bad_file_is_rejected_before_anything_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nphase = "p"\n[[phases]]\nname = "p"\nonline_date = 2026-01-01\n')
+    assert main(["validate", str(bad)]) == 2
+    assert "sites" in capsys.readouterr().err
+    assert main(["validate", "morocco-2026-plan"]) == 0
+    assert main(["validate", "morocco-2026-plan", "--resolved"]) == 0
+    assert "sizing_pue" in capsys.readouterr().out
+
+
+def test_a_crashed_run_leaves_the_store_exactly_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "runs"
+    assert main(["run", "--days", "1", "--out", str(store)]) == 0
+    before = tree_digest(store)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise MemoryError("simulated crash in the dispatch")
+
+    monkeypatch.setattr(engine, "dispatch_site", boom)
+    assert main(["run", "--days", "1", "--out", str(store)]) == 1
+    assert "internal error" in capsys.readouterr().err
+    assert tree_digest(store) == before
+
+
+def test_listings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    assert "morocco-500mw" in out and "morocco-2026-plan" in out
+    assert main(["hardware"]) == 0
+    assert "gb200-nvl72" in capsys.readouterr().out
+    assert main(["turbines"]) == 0
+    assert "V112/3450" in capsys.readouterr().out
+
+
+def test_no_traceback_from_the_real_entry_point(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "dctwin", "run", "nope", "--out", str(tmp_path / "r")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
