@@ -26,7 +26,7 @@ def test_run_writes_a_run_with_report(tmp_path: Path, capsys: pytest.CaptureFixt
     store = tmp_path / "runs"
     assert main(["run", "morocco-500mw", "--days", "2", "--out", str(store)]) == 0
     out = capsys.readouterr().out
-    assert "hourly CFE" in out and "report:" in out
+    assert "Hourly CFE" in out and "report:" in out
     (run_dir,) = [p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")]
     for name in ("scenario.toml", "metadata.json", "summary.json", "timeseries.parquet", "report.html"):
         assert (run_dir / name).is_file(), name

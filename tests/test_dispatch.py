@@ -45,8 +45,14 @@ def test_energy_balance_closes_every_step(case: tuple) -> None:
     r = dispatch_site(supply, load, dt_h, battery, grid)
     residual = energy_balance_residual_mw(supply, load, r)
     assert np.all(np.abs(residual) <= 1e-9 * (1.0 + supply + load))
-    for flow in (r.battery_charge_mw, r.battery_discharge_mw, r.grid_import_mw, r.grid_export_mw,
-                 r.curtailment_mw, r.load_shed_mw):
+    for flow in (
+        r.battery_charge_mw,
+        r.battery_discharge_mw,
+        r.grid_import_mw,
+        r.grid_export_mw,
+        r.curtailment_mw,
+        r.load_shed_mw,
+    ):
         assert np.all(flow >= 0.0)
 
 
@@ -68,13 +74,21 @@ def test_limits_hold(case: tuple) -> None:
     assert np.all(np.minimum(r.battery_charge_mw, r.battery_discharge_mw) == 0.0)
     assert np.all(np.minimum(r.grid_import_mw, r.grid_export_mw) == 0.0)
     # statutory cap: cumulative exports ≤ share of cumulative production
-    assert np.all(np.cumsum(r.grid_export_mw) <= grid.export_cap_frac_of_production * np.cumsum(supply) + 1e-6)
+    assert np.all(
+        np.cumsum(r.grid_export_mw) <= grid.export_cap_frac_of_production * np.cumsum(supply) + 1e-6
+    )
 
 
 def test_hand_computed_day() -> None:
     """Three steps worked by hand: surplus charges then exports, deficit discharges then imports."""
-    battery = BatteryParams(power_mw=10.0, energy_mwh=20.0, round_trip_efficiency_frac=0.81,
-                            soc_min_frac=0.0, soc_max_frac=1.0, initial_soc_frac=0.5)
+    battery = BatteryParams(
+        power_mw=10.0,
+        energy_mwh=20.0,
+        round_trip_efficiency_frac=0.81,
+        soc_min_frac=0.0,
+        soc_max_frac=1.0,
+        initial_soc_frac=0.5,
+    )
     grid = GridLimits(import_limit_mw=100.0, export_limit_mw=3.0, export_cap_frac_of_production=1.0)
     r = dispatch_site(np.array([30.0, 0.0, 0.0]), np.array([10.0, 15.0, 15.0]), 1.0, battery, grid)
     # step 0: surplus 20 → charge min(20, 10, (20-10)/0.9=11.1) = 10 → SoC 10 + 9 = 19; export 3; curtail 7
@@ -91,15 +105,23 @@ def test_hand_computed_day() -> None:
 
 
 def test_load_shed_when_the_grid_is_short() -> None:
-    r = dispatch_site(np.array([0.0]), np.array([50.0]), 1.0, BatteryParams(), GridLimits(import_limit_mw=30.0))
+    r = dispatch_site(
+        np.array([0.0]), np.array([50.0]), 1.0, BatteryParams(), GridLimits(import_limit_mw=30.0)
+    )
     assert (r.grid_import_mw[0], r.load_shed_mw[0]) == (30.0, 20.0)
 
 
 def test_battery_round_trip_loses_the_stated_efficiency() -> None:
     """Charge 10 MWh then discharge everything: out/in = round-trip efficiency."""
-    p = BatteryParams(power_mw=100.0, energy_mwh=100.0, round_trip_efficiency_frac=0.87,
-                      soc_min_frac=0.0, soc_max_frac=1.0, initial_soc_frac=0.0)
-    c, _, soc = battery_step(0.0, 10.0, 0.0, 1.0, p)
-    _, d, soc = battery_step(soc, 0.0, 100.0, 1.0, p)
+    p = BatteryParams(
+        power_mw=100.0,
+        energy_mwh=100.0,
+        round_trip_efficiency_frac=0.87,
+        soc_min_frac=0.0,
+        soc_max_frac=1.0,
+        initial_soc_frac=0.0,
+    )
+    c, _, soc = battery_step(0.0, 10.0, 0.0, 1.0, p.limits())
+    _, d, soc = battery_step(soc, 0.0, 100.0, 1.0, p.limits())
     assert d / c == pytest.approx(0.87)
     assert soc == pytest.approx(0.0)

@@ -24,8 +24,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="dctwin — digital twin and planner for renewable-powered, sovereign AI datacenter campuses.",
 )
-out = Console()
-err = Console(stderr=True)
+# Wide tables when piped or captured (rich would otherwise assume 80 columns).
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 400)
 
 DEFAULT_STORE = Path("runs")
 StoreOpt = Annotated[Path, typer.Option("--out", "-o", help="Results store directory.")]
@@ -34,14 +35,14 @@ StoreOpt = Annotated[Path, typer.Option("--out", "-o", help="Results store direc
 def _summary_rows(campus: dict[str, Any]) -> list[tuple[str, str]]:
     from dctwin.report.tables import headline_rows
 
-    return [(label, value) for label, value in headline_rows(campus)]
+    return [(str(label), str(value)) for label, value in headline_rows(campus)]
 
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or scenario file (.toml/.json).")] = (
-        "morocco-500mw"
-    ),
+    scenario: Annotated[
+        str, typer.Argument(help="Built-in scenario name or scenario file (.toml/.json).")
+    ] = ("morocco-500mw"),
     phase: Annotated[str | None, typer.Option(help="Phase to simulate (capacity built up to it).")] = None,
     step: Annotated[str | None, typer.Option(help="Time step: 1h, 15min or 5min.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the run's random streams.")] = None,
@@ -61,11 +62,15 @@ def run(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
     ) as bar:
         task = bar.add_task(f"{sc.name} {sc.phase}", total=None)
-        results = run_scenario(sc, progress=lambda msg: bar.update(task, description=f"{sc.name} {sc.phase}: {msg}"))
+        results = run_scenario(
+            sc, progress=lambda msg: bar.update(task, description=f"{sc.name} {sc.phase}: {msg}")
+        )
         bar.update(task, description="writing report and results")
         extra = {"report.html": build_report(results)} if report else None
         run_id = RunStore(store).write(results, extra_files=extra)
-    table = Table(title=f"{sc.name} · {sc.phase} · {sc.time.duration_days} d at {sc.time.step} · run {run_id}")
+    table = Table(
+        title=f"{sc.name} · {sc.phase} · {sc.time.duration_days} d at {sc.time.step} · run {run_id}"
+    )
     table.add_column("metric")
     table.add_column("value", justify="right")
     for label, value in _summary_rows(results.summary["campus"]):
@@ -80,7 +85,9 @@ def run(
 @app.command()
 def validate(
     file: Annotated[str, typer.Argument(help="Scenario file or built-in name.")],
-    resolved: Annotated[bool, typer.Option(help="Print the resolved scenario (defaults filled in) as TOML.")] = False,
+    resolved: Annotated[
+        bool, typer.Option(help="Print the resolved scenario (defaults filled in) as TOML.")
+    ] = False,
 ) -> None:
     """Validate a scenario file without running it."""
     from dctwin.scenario import load_scenario, scenario_to_toml
@@ -125,8 +132,20 @@ def runs(
         out.print(f"no runs in {store}" if not sql else "(no rows)")
         return
     if not sql:
-        cols = [c for c in ("run_id", "scenario", "phase", "step", "created_utc", "hourly_cfe_score_frac",
-                            "pue_annual", "gpus") if c in frame.columns]
+        cols = [
+            c
+            for c in (
+                "run_id",
+                "scenario",
+                "phase",
+                "step",
+                "created_utc",
+                "hourly_cfe_score_frac",
+                "pue_annual",
+                "gpus",
+            )
+            if c in frame.columns
+        ]
         frame = frame[cols]
     table = Table()
     for col in frame.columns:
@@ -177,8 +196,13 @@ def hardware() -> None:
         table.add_column(col)
     for name, h in hardware_catalog().items():
         table.add_row(
-            name, str(h.gpus_per_rack), f"{h.gpu_tdp_w:.0f}", f"{h.it_power_per_rack_kw:.1f}",
-            f"{h.dense_bf16_pflops_per_gpu:g}", f"{h.hbm_gb_per_gpu:g}", f"{h.liquid_cooled_frac:.0%}",
+            name,
+            str(h.gpus_per_rack),
+            f"{h.gpu_tdp_w:.0f}",
+            f"{h.it_power_per_rack_kw:.1f}",
+            f"{h.dense_bf16_pflops_per_gpu:g}",
+            f"{h.hbm_gb_per_gpu:g}",
+            f"{h.liquid_cooled_frac:.0%}",
         )
     out.print(table)
 
@@ -186,31 +210,27 @@ def hardware() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dctwin`` command; returns the exit status."""
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="dctwin")  # standalone: usage errors exit 2 with click's message
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except DctwinError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 2
     except OSError as exc:
-        err.print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), markup=False, soft_wrap=True)
+        where = f": {exc.filename}" if exc.filename else ""
+        err.print(f"error: {exc.strerror or exc}{where}", markup=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written to the results store")
         return 130
     except Exception as exc:  # internal errors: one line unless debugging
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            return int(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            return 1
         if os.environ.get("DCTWIN_DEBUG"):
             raise
         err.print(
-            f"internal error: {type(exc).__name__}: {exc} (please report it; DCTWIN_DEBUG=1 shows the traceback)",
-            markup=False, soft_wrap=True,
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(please report it; DCTWIN_DEBUG=1 shows the traceback)",
+            markup=False,
+            soft_wrap=True,
         )
         return 1
     return 0

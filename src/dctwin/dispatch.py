@@ -21,8 +21,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
-from dctwin.supply.battery import BatteryParams, battery_step
+from dctwin.supply.battery import BatteryLimits, BatteryParams, battery_step
 
 __all__ = ["DispatchResult", "GridLimits", "dispatch_site", "energy_balance_residual_mw"]
 
@@ -87,39 +88,54 @@ def dispatch_site(
 
     Notes
     -----
-    The loop is the only per-step code of the energy part; everything it does per step
-    is a handful of float operations on Python scalars (≈ 1 µs per step).
+    The loop is the only per-step code of the energy part. It is compiled with numba
+    (cached on disk after the first call), ≈ 5 ns per step.
     """
-    supply = np.asarray(clean_supply_mw, dtype=float)
-    load = np.asarray(load_mw, dtype=float)
-    n = supply.size
-    net = supply - load
-    surplus_all = np.maximum(net, 0.0).tolist()
-    deficit_all = np.maximum(-net, 0.0).tolist()
-    supply_list = supply.tolist()
-    charge = [0.0] * n
-    discharge = [0.0] * n
-    soc_out = [0.0] * n
+    supply = np.ascontiguousarray(clean_supply_mw, dtype=np.float64)
+    load = np.ascontiguousarray(load_mw, dtype=np.float64)
     has_battery = battery.power_mw > 0.0 and battery.energy_mwh > 0.0
     retain = (1.0 - battery.self_discharge_frac_per_day) ** (dt_h / 24.0)
-    soc = battery.initial_soc_frac * battery.energy_mwh
-    soc_floor = battery.soc_min_mwh
-    exp_lim, imp_lim = grid.export_limit_mw, grid.import_limit_mw
-    cap_frac = grid.export_cap_frac_of_production
+    flows = _dispatch_loop(
+        supply, load, float(dt_h), has_battery, battery.limits(), retain,
+        battery.initial_soc_frac * battery.energy_mwh,
+        float(grid.import_limit_mw), float(grid.export_limit_mw), float(grid.export_cap_frac_of_production),
+    )  # fmt: skip
+    return DispatchResult(*flows)
+
+
+@njit(cache=True)
+def _dispatch_loop(
+    supply: np.ndarray,
+    load: np.ndarray,
+    dt_h: float,
+    has_battery: bool,
+    limits: BatteryLimits,
+    retain: float,
+    soc: float,
+    imp_lim: float,
+    exp_lim: float,
+    cap_frac: float,
+) -> tuple[np.ndarray, ...]:
+    """The per-step merit-order loop (compiled); see :func:`dispatch_site`."""
+    n = supply.size
+    charge = np.zeros(n)
+    discharge = np.zeros(n)
+    soc_out = np.zeros(n)
+    imports = np.zeros(n)
+    export = np.zeros(n)
+    curtail = np.zeros(n)
+    shed = np.zeros(n)
     produced_mwh = 0.0
     exported_mwh = 0.0
-    export = [0.0] * n
-    imports = [0.0] * n
-    curtail = [0.0] * n
-    shed = [0.0] * n
     for t in range(n):
-        surplus = surplus_all[t]
-        deficit = deficit_all[t]
-        produced_mwh += supply_list[t] * dt_h
+        net = supply[t] - load[t]
+        surplus = max(net, 0.0)
+        deficit = max(-net, 0.0)
+        produced_mwh += supply[t] * dt_h
         if has_battery:
-            if soc > soc_floor:  # self-discharge, modelled as stopping at the window floor
-                soc = max(soc * retain, soc_floor)
-            c, d, soc = battery_step(soc, surplus, deficit, dt_h, battery)
+            if soc > limits.soc_min_mwh:  # self-discharge, modelled as stopping at the window floor
+                soc = max(soc * retain, limits.soc_min_mwh)
+            c, d, soc = battery_step(soc, surplus, deficit, dt_h, limits)
             charge[t] = c
             discharge[t] = d
             surplus -= c
@@ -135,18 +151,12 @@ def dispatch_site(
             i = min(deficit, imp_lim)
             imports[t] = i
             shed[t] = deficit - i
-    return DispatchResult(
-        battery_charge_mw=np.asarray(charge),
-        battery_discharge_mw=np.asarray(discharge),
-        battery_soc_mwh=np.asarray(soc_out),
-        grid_import_mw=np.asarray(imports),
-        grid_export_mw=np.asarray(export),
-        curtailment_mw=np.asarray(curtail),
-        load_shed_mw=np.asarray(shed),
-    )
+    return charge, discharge, soc_out, imports, export, curtail, shed
 
 
-def energy_balance_residual_mw(clean_supply_mw: np.ndarray, load_mw: np.ndarray, r: DispatchResult) -> np.ndarray:
+def energy_balance_residual_mw(
+    clean_supply_mw: np.ndarray, load_mw: np.ndarray, r: DispatchResult
+) -> np.ndarray:
     """Sources minus sinks per step; zero (to rounding) when the balance closes. [MW]"""
     sources = clean_supply_mw + r.battery_discharge_mw + r.grid_import_mw + r.load_shed_mw
     sinks = load_mw + r.battery_charge_mw + r.grid_export_mw + r.curtailment_mw

@@ -278,7 +278,7 @@ def campus_summary(
     """
     active = {k: v for k, v in sites.items() if v.get("facility_load_mwh", 0.0) > 0 or v.get("gpus", 0) > 0}
     out: dict[str, Any] = {}
-    keys = [k for k in next(iter(sites.values())) if k.endswith("_mwh")] + _SUMMED
+    keys = [k for k in next(iter(sites.values())) if k.endswith("_mwh") and not k.endswith("_per_mwh")] + _SUMMED
     for key in dict.fromkeys(keys):
         out[key] = float(sum(s.get(key, 0.0) for s in sites.values()))
     out["gpus"] = int(out["gpus"])
@@ -304,5 +304,23 @@ def campus_summary(
         frac = (both["cfe_mwh"] / both["load_mwh"].where(both["load_mwh"] > 0)).fillna(1.0)
         out["hours_fully_clean_h"] = float((frac >= 0.999).sum())
         out["hours_fully_clean_frac"] = float((frac >= 0.999).mean())
+    out.update(_campus_capacity_factors(out, sites))
     out["sites"] = len(active)
     return out
+
+
+def _campus_capacity_factors(out: dict[str, Any], sites: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    hours = max((s.get("period_h", 0.0) for s in sites.values()), default=0.0)
+    gpus = out["gpus"]
+    cf: dict[str, Any] = {"period_h": hours}
+    cf.update(_capacity_factors(out, out, hours) if hours > 0 else {})
+    cf["gpu_busy_share_mean_frac"] = (
+        sum(s.get("gpu_busy_share_mean_frac", 0.0) * s.get("gpus", 0) for s in sites.values()) / gpus
+        if gpus > 0
+        else float("nan")
+    )
+    for key in ("hours_above_design_dry_bulb_h", "hours_it_derated_h", "temp_air_max_c"):
+        cf[key] = max((s.get(key, 0.0) for s in sites.values()), default=0.0)
+    cf["it_load_mean_mw"] = sum(s.get("it_load_mean_mw", 0.0) for s in sites.values())
+    cf["facility_load_mean_mw"] = sum(s.get("facility_load_mean_mw", 0.0) for s in sites.values())
+    return cf

@@ -18,11 +18,14 @@ from dctwin.results.model import Results
 __all__ = [
     "HEADLINE_KEYS",
     "UNIT_RULES",
+    "RecordTable",
     "SummaryRow",
     "SummaryTable",
     "UnitRule",
+    "fleet_table",
     "format_quantity",
     "format_row",
+    "headline_rows",
     "label_for",
     "summary_table",
     "table_from_columns",
@@ -87,6 +90,7 @@ UNIT_RULES: tuple[UnitRule, ...] = (
     UnitRule(r"_d$", "d", decimals=0),
     UnitRule(r"_s$", "s", decimals=2),
     UnitRule(r"_usd$", "USD", decimals=0),
+    UnitRule(r"_pflops$", "PFLOP/s", decimals=0),
     UnitRule(r"_ratio$", "–", decimals=2, strip=False),
     UnitRule(r"_cycles$", "cycles", decimals=1, strip=False),
     UnitRule(r"^(gpus|racks|sites)$", "", integer=True, strip=False),
@@ -138,6 +142,9 @@ _WORDS = {
     "ac": "AC",
     "dc": "DC",
     "soc": "SoC",
+    "bf16": "BF16",
+    "fp8": "FP8",
+    "fp4": "FP4",
     "co2": "CO2",
 }
 
@@ -166,6 +173,14 @@ class SummaryTable:
             if r.key == key:
                 return r
         raise KeyError(f"no row {key!r}; rows are {[r.key for r in self.rows]}")
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """One row per record (e.g. per site and build step); headers carry the units."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
 
 
 def unit_rule(key: str) -> UnitRule:
@@ -249,9 +264,8 @@ def format_row(key: str, values: Sequence[Any]) -> tuple[str, list[str]]:
     ('%', ['85.1'])
     """
     rule = unit_rule(key)
-    magnitudes = [
-        abs(float(v)) for v in values if isinstance(v, int | float) and math.isfinite(float(v))
-    ]
+    finite = [float(v) for v in values if isinstance(v, int | float) and math.isfinite(float(v))]
+    magnitudes = [abs(v) for v in finite]
     unit, scale = rule.unit, rule.scale
     if rule.big_unit and magnitudes and max(magnitudes) >= rule.big_threshold:
         unit, scale = rule.big_unit, rule.scale * rule.big_scale
@@ -270,6 +284,17 @@ def format_quantity(key: str, value: Any) -> str:
     """
     unit, (text,) = format_row(key, [value])
     return f"{text} {unit}" if unit not in {"", "–"} and text != "—" else text
+
+
+def headline_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(label, value with unit)`` of the headline keys present in one summary, in order.
+
+    Examples
+    --------
+    >>> headline_rows({"pue_annual": 1.0912, "hourly_cfe_score_frac": 0.857, "other_mw": 1.0})
+    [('Hourly CFE score', '85.7 %'), ('PUE annual', '1.091')]
+    """
+    return [(label_for(k), format_quantity(k, summary[k])) for k in HEADLINE_KEYS if k in summary]
 
 
 def table_from_columns(columns: Mapping[str, Mapping[str, Any]]) -> SummaryTable:
@@ -291,6 +316,29 @@ def table_from_columns(columns: Mapping[str, Mapping[str, Any]]) -> SummaryTable
         unit, values = format_row(key, [c.get(key) for c in columns.values()])
         rows.append(SummaryRow(key, label_for(key), unit, tuple(values), key in HEADLINE_KEYS))
     return SummaryTable(tuple(columns), tuple(rows))
+
+
+def fleet_table(fleet: Mapping[str, Any]) -> RecordTable:
+    """The fleet summary as a table: one row per site and build step.
+
+    Parameters
+    ----------
+    fleet
+        ``summary["fleet"]``: site slug → list of records (or one record), each a dict of
+        unit-suffixed keys (``racks``, ``gpus``, ``it_capacity_mw``, ...).
+    """
+    records: list[dict[str, Any]] = []
+    for site, entries in fleet.items():
+        for entry in entries if isinstance(entries, list | tuple) else [entries]:
+            if isinstance(entry, Mapping):
+                records.append({"site": site, **entry})
+    keys = list(dict.fromkeys(k for r in records for k, v in r.items() if _is_scalar(v)))
+    headers, columns = [], []
+    for key in keys:
+        unit, values = format_row(key, [r.get(key) for r in records])
+        headers.append(label_for(key) + (f" [{unit}]" if unit not in {"", "–"} else ""))
+        columns.append(values)
+    return RecordTable(tuple(headers), tuple(zip(*columns, strict=True)))
 
 
 def _site_names(results: Results) -> dict[str, str]:

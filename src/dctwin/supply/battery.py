@@ -2,15 +2,19 @@
 
 The battery is the only stateful supply part. :func:`battery_step` is the one small
 ``step`` function of the house style; :func:`dctwin.dispatch.dispatch_site` loops over it
-for a whole time series.
+for a whole time series. Both are compiled with numba (``cache=True``): the benchmark
+against Vessim showed the interpreted loop at ≈ 1 µs per step.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
-__all__ = ["BatteryParams", "battery_step"]
+from numba import njit
+
+__all__ = ["BatteryLimits", "BatteryParams", "battery_step"]
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,44 @@ class BatteryParams:
         """Highest allowed stored energy. [MWh]"""
         return self.soc_max_frac * self.energy_mwh
 
+    def limits(self) -> BatteryLimits:
+        """The limits as plain floats for the compiled step function."""
+        return BatteryLimits(
+            float(self.power_mw),
+            float(self.soc_min_mwh),
+            float(self.soc_max_mwh),
+            self.charge_efficiency_frac,
+            self.discharge_efficiency_frac,
+        )
 
+
+class BatteryLimits(NamedTuple):
+    """The battery limits as plain floats, the form the compiled step function takes.
+
+    Attributes
+    ----------
+    power_mw
+        Charge/discharge power limit. [MW]
+    soc_min_mwh, soc_max_mwh
+        Stored-energy window. [MWh]
+    charge_efficiency_frac, discharge_efficiency_frac
+        One-way efficiencies. [frac]
+    """
+
+    power_mw: float
+    soc_min_mwh: float
+    soc_max_mwh: float
+    charge_efficiency_frac: float
+    discharge_efficiency_frac: float
+
+
+@njit(cache=True)
 def battery_step(
-    soc_mwh: float, surplus_mw: float, deficit_mw: float, dt_h: float, p: BatteryParams
+    soc_mwh: float, surplus_mw: float, deficit_mw: float, dt_h: float, limits: BatteryLimits
 ) -> tuple[float, float, float]:
     """Charge from a surplus or discharge into a deficit for one step.
+
+    Compiled with numba (called once per step inside :func:`dctwin.dispatch.dispatch_site`).
 
     Parameters
     ----------
@@ -77,8 +114,8 @@ def battery_step(
         Power wanted from the battery (≥ 0); only one of surplus/deficit is > 0. [MW]
     dt_h
         Step length. [h]
-    p
-        Battery limits.
+    limits
+        Battery limits (:meth:`BatteryParams.limits`).
 
     Returns
     -------
@@ -95,19 +132,19 @@ def battery_step(
     --------
     >>> p = BatteryParams(power_mw=10, energy_mwh=40, round_trip_efficiency_frac=1.0,
     ...                   soc_min_frac=0.0, soc_max_frac=1.0)
-    >>> battery_step(20.0, 15.0, 0.0, 1.0, p)
+    >>> battery_step(20.0, 15.0, 0.0, 1.0, p.limits())
     (10.0, 0.0, 30.0)
-    >>> battery_step(5.0, 0.0, 8.0, 1.0, p)
+    >>> battery_step(5.0, 0.0, 8.0, 1.0, p.limits())
     (0.0, 5.0, 0.0)
     """
     if surplus_mw > 0.0:
-        eta = p.charge_efficiency_frac
-        room_mw = max(p.soc_max_mwh - soc_mwh, 0.0) / (eta * dt_h)
-        charge_mw = min(surplus_mw, p.power_mw, room_mw)
+        eta = limits.charge_efficiency_frac
+        room_mw = max(limits.soc_max_mwh - soc_mwh, 0.0) / (eta * dt_h)
+        charge_mw = min(surplus_mw, limits.power_mw, room_mw)
         return charge_mw, 0.0, soc_mwh + eta * charge_mw * dt_h
     if deficit_mw > 0.0:
-        eta = p.discharge_efficiency_frac
-        avail_mw = max(soc_mwh - p.soc_min_mwh, 0.0) * eta / dt_h
-        discharge_mw = min(deficit_mw, p.power_mw, avail_mw)
+        eta = limits.discharge_efficiency_frac
+        avail_mw = max(soc_mwh - limits.soc_min_mwh, 0.0) * eta / dt_h
+        discharge_mw = min(deficit_mw, limits.power_mw, avail_mw)
         return 0.0, discharge_mw, soc_mwh - discharge_mw * dt_h / eta
     return 0.0, 0.0, soc_mwh

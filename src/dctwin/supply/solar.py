@@ -74,7 +74,10 @@ def solar_geometry(
         Mounting (fixed tilt or single-axis tracker with backtracking) and geometry.
     """
     mid = times_utc + pd.Timedelta(hours=dt_h / 2.0)
-    pos = pvlib.solarposition.get_solarposition(mid, latitude_deg, longitude_deg, altitude=altitude_m)
+    # pvlib's ephemeris: ≈ 0.01° from SPA and ~10× faster; the weather module uses the same
+    # algorithm, so the GHI = DNI·cos z + DHI closure of the weather holds in the PV chain too.
+    pressure_pa = float(pvlib.atmosphere.alt2pres(altitude_m))
+    pos = pvlib.solarposition.ephemeris(mid, latitude_deg, longitude_deg, pressure=pressure_pa)
     zen = pos["apparent_zenith"].to_numpy()
     azi = pos["azimuth"].to_numpy()
     if design.mounting == "single_axis":

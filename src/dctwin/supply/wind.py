@@ -4,7 +4,7 @@ Chain, all vectorised: wind speed at the reference height → hub height (Hellma
 law or logarithmic profile, :mod:`windpowerlib.wind_speed`) → air density at hub
 height (barometric + ideal gas, :mod:`windpowerlib.density`) → turbine power from the
 manufacturer power curve with the IEC 61400-12-1 density correction
-(:func:`windpowerlib.power_output.power_curve`) → farm output after wake, availability
+(IEC 61400-12-1 wind-speed normalisation, vectorised) → farm output after wake, availability
 and electrical losses.
 """
 
@@ -17,10 +17,11 @@ from functools import cache
 import numpy as np
 import pandas as pd
 from windpowerlib import density as wpl_density
-from windpowerlib import power_output as wpl_power
 from windpowerlib import wind_speed as wpl_wind_speed
 
 from dctwin.errors import CatalogError
+
+_RHO_STANDARD = 1.225  # ISO 2533 standard sea-level air density [kg/m³]
 
 __all__ = ["TurbineCurve", "hub_wind_speed_m_per_s", "turbine_curve", "turbine_types", "wind_farm_mw"]
 
@@ -203,20 +204,17 @@ def wind_farm_mw(
 
     Notes
     -----
-    :math:`P = C \\cdot p(v, ρ)/p_{rated} \\cdot (1-w)(a)(1-e)`, where p is the power
-    curve (density-corrected by windpowerlib: speeds scaled by (1.225/ρ)^{1/3} for
-    stall-free pitch-regulated turbines).
+    :math:`P = C \\cdot p(v_n)/p_{rated} \\cdot (1-w)(a)(1-e)`, where p is the power
+    curve at standard density and :math:`v_n = v (ρ/1.225)^{1/3}` the density-normalised
+    wind speed of IEC 61400-12-1:2017 §9.1.5 for pitch-regulated turbines. Beyond the
+    last point of the curve (cut-out) the output is zero.
     """
     if capacity_mw <= 0:
         return np.zeros_like(np.asarray(wind_speed_hub_m_per_s, dtype=float))
-    v = pd.Series(np.asarray(wind_speed_hub_m_per_s, dtype=float))
-    curve_v = pd.Series(curve.wind_speed_m_per_s)
-    curve_p = pd.Series(curve.power_w)
+    v = np.asarray(wind_speed_hub_m_per_s, dtype=float)
     if density_correction:
-        rho = pd.Series(np.asarray(air_density_kg_per_m3, dtype=float))
-        power_w = wpl_power.power_curve(v, curve_v, curve_p, density=rho, density_correction=True)
-    else:
-        power_w = wpl_power.power_curve(v, curve_v, curve_p)
+        v = v * (np.asarray(air_density_kg_per_m3, dtype=float) / _RHO_STANDARD) ** (1.0 / 3.0)
+    power_w = np.interp(v, curve.wind_speed_m_per_s, curve.power_w, left=0.0, right=0.0)
     per_unit = np.clip(np.asarray(power_w, dtype=float) / curve.nominal_power_w, 0.0, 1.0)
     factor = (1.0 - wake_loss_frac) * availability_frac * (1.0 - electrical_loss_frac)
     return per_unit * capacity_mw * factor

@@ -1,0 +1,318 @@
+"""One self-contained HTML file per run: header, summary table, charts, notes.
+
+The file embeds plotly.js once, in the page head, and every figure after it as a ``div``
+plus a small inline script, so it opens offline (no CDN, no external assets).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from dctwin import __version__
+from dctwin.report.charts import local_time, report_figures
+from dctwin.report.tables import (
+    RecordTable,
+    SummaryTable,
+    fleet_table,
+    format_quantity,
+    label_for,
+    summary_table,
+    unit_rule,
+)
+from dctwin.results.model import Results
+
+__all__ = ["build_report", "write_report"]
+
+_CSS = """
+:root { --ink: #1d2530; --muted: #5b6675; --rule: #d9dee5; --band: #f4f6f9; --accent: #1f6fb2; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+  sans-serif; }
+.container { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
+h1 { font-size: 1.7rem; margin: 0 0 4px; }
+h2 { font-size: 1.3rem; margin: 36px 0 12px; padding-bottom: 4px;
+  border-bottom: 2px solid var(--rule); }
+p.lede { color: var(--muted); margin: 0 0 16px; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 18px; margin: 0;
+  font-size: 0.9rem; }
+dl.meta dt { color: var(--muted); }
+dl.meta dd { margin: 0; font-variant-numeric: tabular-nums; }
+nav { margin: 18px 0 0; font-size: 0.9rem; }
+nav a { color: var(--accent); text-decoration: none; margin-right: 14px; }
+nav a:hover { text-decoration: underline; }
+.table-wrap { overflow-x: auto; }
+table.summary { border-collapse: collapse; font-size: 0.9rem; min-width: 480px; }
+table.summary th, table.summary td { padding: 4px 12px; border-bottom: 1px solid var(--rule); }
+table.summary th { text-align: left; background: var(--band); font-weight: 600; }
+table.summary td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.summary td.unit { color: var(--muted); white-space: nowrap; }
+table.summary tbody tr:hover { background: var(--band); }
+details { margin-top: 12px; }
+details summary { cursor: pointer; color: var(--accent); }
+figure.chart { margin: 0 0 22px; border: 1px solid var(--rule); border-radius: 6px; padding: 6px; }
+section.notes p { max-width: 860px; }
+footer { margin-top: 40px; color: var(--muted); font-size: 0.85rem; }
+"""
+
+_NOTES = (
+    (
+        "Hourly CFE score",
+        "Following Google's 24/7 Carbon-Free Energy methodology (2021), each clock hour "
+        "counts only the clean energy consumed in that hour: load met by the site's own "
+        "solar and wind, directly or through a battery charged from them, plus the grid's "
+        "carbon-free share of imports. The score is the load-weighted mean of the hourly "
+        "shares; surplus in one hour never offsets a deficit in another, so 100 % means every "
+        'hour was fully clean. "Hours fully clean" counts hours with CFE of at least 99.9 %.',
+    ),
+    (
+        "Annual renewable matching",
+        "Annual matching compares renewable generation over the whole period with the load "
+        'over the period, the basis of "100 % renewable" claims made with annual '
+        "certificates. The annual renewable share caps that ratio at 100 %; the uncapped value "
+        "is the renewable-to-load ratio. Because it ignores when energy is produced, it is "
+        "usually well above the hourly CFE score.",
+    ),
+    (
+        "Location- and market-based emissions",
+        "Location-based emissions (GHG Protocol Scope 2 Guidance, 2015) are grid imports times "
+        "the grid's average carbon intensity. Market-based emissions count only the imports "
+        "not covered by renewable energy exported with its certificates, times the residual-mix "
+        "intensity (the grid average where no residual mix is published). Both are in tonnes of "
+        "CO2 equivalent.",
+    ),
+    (
+        "PUE and WUE",
+        "Power usage effectiveness is facility energy divided by IT energy (ISO/IEC 30134-2); "
+        "the annual value is the energy ratio over the period, minimum and maximum are over "
+        "steps with IT load. Water usage effectiveness is site water consumed divided by IT "
+        "energy, in L/kWh (The Green Grid).",
+    ),
+)
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _meta_value(key: str, value: Any) -> str:
+    if isinstance(value, Mapping):
+        unit_key = key if key.endswith("_s") else None
+        parts = [f"{k} {_meta_value(unit_key or k, v)}" for k, v in value.items()]
+        return ", ".join(parts)
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if numeric and unit_rule(key).pattern:  # a unit suffix (the fallback rule has none)
+        return format_quantity(key, value)
+    return str(value)
+
+
+def _period(results: Results) -> str:
+    tz, dt_h = results.scenario.time.report_timezone, results.scenario.time.dt_h
+    times = pd.DatetimeIndex(results.timeseries["time_utc"].unique()).sort_values()
+    if times.empty:
+        return f"{results.scenario.time.start_date}, {results.scenario.time.duration_days} d"
+    start, end = times[0], times[-1] + pd.Timedelta(hours=dt_h)
+    first, last = local_time(pd.DatetimeIndex([start, end]), tz)
+    days = (end - start) / pd.Timedelta(days=1)
+    return f"{first:%d %b %Y %H:%M} – {last:%d %b %Y %H:%M} local ({tz}), {days:g} d"
+
+
+def _header(results: Results) -> str:
+    sc = results.scenario
+    phases = {p.name: p.description for p in sc.phases}
+    phase = sc.phase + (f" — {phases[sc.phase]}" if phases.get(sc.phase) else "")
+    items: list[tuple[str, str]] = [
+        ("phase", phase),
+        ("period", _period(results)),
+        ("step", f"{sc.time.step} ({sc.time.dt_h:g} h)"),
+        ("sites", ", ".join(s.display_name or s.name for s in sc.sites)),
+        ("run id", results.run_id or "not stored"),
+        ("seed", str(sc.seed)),
+    ]
+    shown = {k for k, _ in items} | {"scenario"}  # the title is the scenario name
+    for key, value in results.metadata.items():
+        label = label_for(key)
+        label = label[:1].lower() + label[1:]
+        if label not in shown:
+            items.append((label, _meta_value(key, value)))
+    rows = "\n".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
+    return (
+        f'<header>\n<h1>{_e(sc.name)}</h1>\n<p class="lede">{_e(sc.description)}</p>\n'
+        f'<dl class="meta">\n{rows}\n</dl>\n</header>'
+    )
+
+
+def _table_html(table: SummaryTable, headline: bool | None) -> str:
+    rows = [r for r in table.rows if headline is None or r.headline == headline]
+    head = "".join(f"<th>{_e(c)}</th>" for c in ("Metric", *table.columns, "Unit"))
+    body = []
+    for r in rows:
+        cells = "".join(f'<td class="num">{_e(v)}</td>' for v in r.values)
+        unit = f'<td class="unit">{_e(r.unit)}</td>'
+        body.append(f'<tr data-key="{_e(r.key)}"><td>{_e(r.label)}</td>{cells}{unit}</tr>')
+    return (
+        f'<div class="table-wrap"><table class="summary"><thead><tr>{head}</tr></thead>'
+        f"<tbody>\n" + "\n".join(body) + "\n</tbody></table></div>"
+    )
+
+
+def _records_html(table: RecordTable) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in table.headers)
+    cells = ["".join(f"<td>{_e(v)}</td>" for v in row) for row in table.rows]
+    body = "\n".join(f"<tr>{c}</tr>" for c in cells)
+    return (
+        f'<div class="table-wrap"><table class="summary records"><thead><tr>{head}</tr></thead>'
+        f"<tbody>\n{body}\n</tbody></table></div>"
+    )
+
+
+def _summary_section(results: Results) -> str:
+    table = summary_table(results)
+    parts = [
+        '<section id="summary">\n<h2>Summary</h2>',
+        _table_html(table, headline=True),
+        "<details><summary>All other metrics</summary>",
+        _table_html(table, headline=False),
+        "</details>",
+    ]
+    fleet = results.summary.get("fleet")
+    if isinstance(fleet, Mapping) and fleet:
+        parts += ["<h3>Fleet</h3>", _records_html(fleet_table(fleet))]
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def _figure_html(fig: go.Figure, div_id: str) -> str:
+    height = fig.layout.height or 430
+    body = pio.to_html(
+        fig,
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        config=_CONFIG,
+        div_id=div_id,
+        default_width="100%",
+        default_height=f"{height}px",
+    )
+    return f'<figure class="chart">{body}</figure>'
+
+
+def _charts_section(results: Results, site: str | None, anchor: str, heading: str) -> str:
+    figures = report_figures(results, site)
+    divs = [_figure_html(f, f"{anchor}-chart-{i}") for i, f in enumerate(figures)]
+    head = f'<section id="{_e(anchor)}">\n<h2>{_e(heading)}</h2>\n'
+    return head + "\n".join(divs) + "\n</section>"
+
+
+def _sections(results: Results) -> list[tuple[str, str, str | None]]:
+    """(anchor, heading, site) of each chart section: campus, then sites if several."""
+    names = {s.name: s.display_name or s.name for s in results.scenario.sites}
+    sites = results.sites
+    if len(sites) == 1:
+        return [(f"site-{sites[0]}", f"Charts — {names.get(sites[0], sites[0])}", None)]
+    out: list[tuple[str, str, str | None]] = [("campus", "Campus", None)]
+    return out + [(f"site-{s}", f"Site — {names.get(s, s)}", s) for s in sites]
+
+
+def _notes_section(tz: str) -> str:
+    notes = [f"<p><strong>{_e(title)}.</strong> {_e(text)}</p>" for title, text in _NOTES]
+    notes.append(
+        f"<p><strong>Time.</strong> The run is computed in UTC; every time axis shows local "
+        f"wall-clock time in {_e(tz)}. On days when the clocks change (in Morocco, around "
+        "Ramadan) one local hour is repeated or skipped; the CFE heat-map merges a repeated "
+        "hour (load-weighted) and leaves a skipped one blank. A run that starts at 00:00 UTC "
+        "starts and ends part-way through a local day, so the first and last day (and month) "
+        "of the charts may be partial.</p>"
+    )
+    return (
+        '<section id="notes" class="notes">\n<h2>Notes on the metrics</h2>\n'
+        + "\n".join(notes)
+        + "\n</section>"
+    )
+
+
+def build_report(results: Results) -> str:
+    """The run's report as one self-contained HTML document.
+
+    Parameters
+    ----------
+    results
+        A run's results (scenario, long-format time series, summary, metadata).
+
+    Returns
+    -------
+    str
+        HTML with plotly.js embedded once (works offline): header, summary table with
+        units, charts for the campus and for each site when there are several, notes.
+    """
+    sections = _sections(results)
+    nav = ['<a href="#summary">Summary</a>']
+    nav += [f'<a href="#{_e(a)}">{_e(h.split(" — ")[-1])}</a>' for a, h, _ in sections]
+    nav.append('<a href="#notes">Notes</a>')
+    charts = [_charts_section(results, site, a, h) for a, h, site in sections]
+    title = f"dctwin report — {results.scenario.name}"
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            '<head>\n<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(title)}</title>",
+            f"<style>{_CSS}</style>",
+            f'<script type="text/javascript">{get_plotlyjs()}</script>',
+            "</head>",
+            '<body>\n<main class="container">',
+            _header(results),
+            "<nav>" + "".join(nav) + "</nav>",
+            _summary_section(results),
+            *charts,
+            _notes_section(results.scenario.time.report_timezone),
+            f"<footer>Report generated by dctwin {_e(__version__)}.</footer>",
+            "</main>\n</body>\n</html>\n",
+        ]
+    )
+
+
+def write_report(results: Results, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`build_report` to ``path`` atomically (a directory gets ``report.html``).
+
+    Parameters
+    ----------
+    results
+        A run's results.
+    path
+        Target file, or an existing directory.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    target = Path(path)
+    if target.is_dir():
+        target = target / "report.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = build_report(results)
+    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
