@@ -58,7 +58,9 @@ def test_user_errors_are_one_line_and_write_nothing(
     assert not store.exists()
 
 
-def test_bad_file_is_rejected_before_anything_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_file_is_rejected_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\nphase = "p"\n[[phases]]\nname = "p"\nonline_date = 2026-01-01\n')
     assert main(["validate", str(bad)]) == 2
@@ -97,7 +99,10 @@ def test_listings(capsys: pytest.CaptureFixture[str]) -> None:
 def test_no_traceback_from_the_real_entry_point(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "dctwin", "run", "nope", "--out", str(tmp_path / "r")],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr

@@ -96,7 +96,9 @@ def test_a_week_alone_equals_the_week_inside_the_year(year: Results) -> None:
     week = run(golden_scenario())
     frame = week.site_frame("north")
     inside = year.site_frame("north").loc[frame.index]
-    stateless = [c for c in frame.columns if not c.startswith(("battery_", "grid_", "curtailment", "load_shed"))]
+    stateless = [
+        c for c in frame.columns if not c.startswith(("battery_", "grid_", "curtailment", "load_shed"))
+    ]
     assert "facility_load_mw" in stateless and "wind_mw" in stateless
     pd.testing.assert_frame_equal(frame[stateless], inside[stateless], check_freq=False, rtol=1e-6)
 
@@ -144,8 +146,12 @@ def test_energy_balance_closes_for_any_plant(
 ) -> None:
     """Property: whatever the plant, every step of every site balances and flows are ≥ 0."""
     battery_mw = 20.0 if battery_h > 0 else 0.0
-    build = {"solar_ac_mw": solar, "wind_mw": wind, "battery_power_mw": battery_mw,
-             "battery_energy_mwh": battery_mw * battery_h}
+    build = {
+        "solar_ac_mw": solar,
+        "wind_mw": wind,
+        "battery_power_mw": battery_mw,
+        "battery_energy_mwh": battery_mw * battery_h,
+    }
     sc = load_scenario("morocco-500mw", seed=seed, **{"time.duration_days": days, "time.step": step})
     builds = [sc.sites[0].builds[0].model_copy(update=build)]
     grid = sc.sites[0].grid.model_copy(update={"import_limit_mw": grid_mw})

@@ -26,11 +26,31 @@ INFO = {
 
 def frame(n: int = 4, freq: str = "h", **cols: list[float]) -> pd.DataFrame:
     idx = pd.date_range("2026-06-01", periods=n, freq=freq, tz="UTC", name="time_utc")
-    base = {c: np.zeros(n) for c in [
-        "solar_mw", "wind_mw", "clean_supply_mw", "it_load_mw", "cooling_mw", "electrical_loss_mw", "other_mw",
-        "facility_load_mw", "battery_charge_mw", "battery_discharge_mw", "grid_import_mw", "grid_export_mw",
-        "curtailment_mw", "load_shed_mw", "pue", "temp_air_c", "water_l_per_h", "it_derate_mw",
-        "training_share_frac", "inference_share_frac"]}
+    base = {
+        c: np.zeros(n)
+        for c in [
+            "solar_mw",
+            "wind_mw",
+            "clean_supply_mw",
+            "it_load_mw",
+            "cooling_mw",
+            "electrical_loss_mw",
+            "other_mw",
+            "facility_load_mw",
+            "battery_charge_mw",
+            "battery_discharge_mw",
+            "grid_import_mw",
+            "grid_export_mw",
+            "curtailment_mw",
+            "load_shed_mw",
+            "pue",
+            "temp_air_c",
+            "water_l_per_h",
+            "it_derate_mw",
+            "training_share_frac",
+            "inference_share_frac",
+        ]
+    }
     base.update({k: np.asarray(v, dtype=float) for k, v in cols.items()})
     return pd.DataFrame(base, index=idx)
 
@@ -45,7 +65,9 @@ def test_hourly_cfe_by_hand() -> None:
 
 def test_sub_hourly_steps_net_within_the_hour() -> None:
     """Four 15-min steps: 2 MW exported in the first, 2 MW imported in the last → clean hour."""
-    f = frame(4, "15min", facility_load_mw=[8, 8, 8, 8], grid_import_mw=[0, 0, 0, 2], grid_export_mw=[2, 0, 0, 0])
+    f = frame(
+        4, "15min", facility_load_mw=[8, 8, 8, 8], grid_import_mw=[0, 0, 0, 2], grid_export_mw=[2, 0, 0, 0]
+    )
     h = hourly_cfe(f, 0.25, 0.0)
     assert len(h) == 1 and h["cfe_frac"].iloc[0] == pytest.approx(1.0)
     e = hourly_energy_mwh(f, 0.25)
@@ -54,9 +76,14 @@ def test_sub_hourly_steps_net_within_the_hour() -> None:
 
 def test_site_summary_matching_and_emissions() -> None:
     f = frame(
-        solar_mw=[20, 0, 0, 0], clean_supply_mw=[20, 0, 0, 0], facility_load_mw=[10, 10, 10, 10],
-        it_load_mw=[9, 9, 9, 9], grid_import_mw=[0, 10, 10, 10], grid_export_mw=[2, 0, 0, 0],
-        curtailment_mw=[8, 0, 0, 0], pue=[10 / 9] * 4,
+        solar_mw=[20, 0, 0, 0],
+        clean_supply_mw=[20, 0, 0, 0],
+        facility_load_mw=[10, 10, 10, 10],
+        it_load_mw=[9, 9, 9, 9],
+        grid_import_mw=[0, 10, 10, 10],
+        grid_export_mw=[2, 0, 0, 0],
+        curtailment_mw=[8, 0, 0, 0],
+        pue=[10 / 9] * 4,
     )
     s = site_summary(f, 1.0, INFO)
     assert s["energy_balance_max_error_mw"] == 0.0
@@ -73,8 +100,13 @@ def test_site_summary_matching_and_emissions() -> None:
 
 def test_campus_recomputes_ratios_from_totals() -> None:
     a = frame(facility_load_mw=[10] * 4, it_load_mw=[9] * 4, grid_import_mw=[10] * 4, pue=[10 / 9] * 4)
-    b = frame(facility_load_mw=[30] * 4, it_load_mw=[25] * 4, clean_supply_mw=[30] * 4, solar_mw=[30] * 4,
-              pue=[1.2] * 4)
+    b = frame(
+        facility_load_mw=[30] * 4,
+        it_load_mw=[25] * 4,
+        clean_supply_mw=[30] * 4,
+        solar_mw=[30] * 4,
+        pue=[1.2] * 4,
+    )
     sites = {"a": site_summary(a, 1.0, INFO), "b": site_summary(b, 1.0, INFO)}
     camp = campus_summary(sites, {k: hourly_cfe(f, 1.0, 0.2) for k, f in {"a": a, "b": b}.items()})
     assert camp["hourly_cfe_score_frac"] == pytest.approx((2 * 4 + 30 * 4) / 160)

@@ -3,9 +3,24 @@
 import dctwin
 
 EXPECTED = {
-    "CatalogError", "DctwinError", "InfeasibleError", "Results", "RunNotFoundError", "RunStore", "Scenario",
-    "ScenarioError", "StoreError", "WeatherDataError", "__version__", "build_report", "builtin_scenario_names",
-    "hardware_catalog", "load_scenario", "run", "scenario_to_toml", "write_report",
+    "CatalogError",
+    "DctwinError",
+    "InfeasibleError",
+    "Results",
+    "RunNotFoundError",
+    "RunStore",
+    "Scenario",
+    "ScenarioError",
+    "StoreError",
+    "WeatherDataError",
+    "__version__",
+    "build_report",
+    "builtin_scenario_names",
+    "hardware_catalog",
+    "load_scenario",
+    "run",
+    "scenario_to_toml",
+    "write_report",
 }
 
 

@@ -54,7 +54,7 @@ def time_index(time_config: TimeConfig) -> pd.DatetimeIndex:
     >>> len(idx), str(idx.tz), str(idx[1] - idx[0])
     (96, 'UTC', '0 days 00:15:00')
     """
-    periods = int(round(time_config.duration_days * 24 / time_config.dt_h))
+    periods = round(time_config.duration_days * 24 / time_config.dt_h)
     start = pd.Timestamp(time_config.start_date, tz="UTC")
     return pd.date_range(start, periods=periods, freq=time_config.step, name="time_utc")
 
@@ -124,7 +124,9 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Results:
             continue
         weather_rng, workload_rng = (np.random.default_rng(s) for s in seed.spawn(2))
         fleet = site_fleet(builds, catalog, site.cooling.sizing_pue)
-        frame, info = _simulate_site(scenario, site, caps, fleet, times, weather_rng, workload_rng, timer, say)
+        frame, info = _simulate_site(
+            scenario, site, caps, fleet, times, weather_rng, workload_rng, timer, say
+        )
         with timer.stage("metrics"):
             indexed = frame.set_index("time_utc")
             summaries[site.name] = site_summary(indexed, dt_h, info)
@@ -151,8 +153,10 @@ def _simulate_site(
     say: Progress,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     dt_h = scenario.time.dt_h
-    altitude_m = site.altitude_m if site.altitude_m is not None else float(
-        pvlib.location.lookup_altitude(site.latitude_deg, site.longitude_deg)
+    altitude_m = (
+        site.altitude_m
+        if site.altitude_m is not None
+        else float(pvlib.location.lookup_altitude(site.latitude_deg, site.longitude_deg))
     )
     say(f"{site.name}: weather")
     with timer.stage("weather"):
@@ -164,39 +168,64 @@ def _simulate_site(
         ref_height_m = float(weather.attrs["wind_reference_height_m"])
         w = site.wind
         v_hub = hub_wind_speed_m_per_s(
-            weather["wind_speed_m_per_s"].to_numpy(), ref_height_m, w.hub_height_m,
-            w.wind_profile, w.hellman_exponent, w.roughness_length_m,
+            weather["wind_speed_m_per_s"].to_numpy(),
+            ref_height_m,
+            w.hub_height_m,
+            w.wind_profile,
+            w.hellman_exponent,
+            w.roughness_length_m,
         )
         rho_hub = hub_air_density_kg_per_m3(
             weather["pressure_pa"].to_numpy(), weather["temp_air_c"].to_numpy(), ref_height_m, w.hub_height_m
         )
         wind_mw = wind_farm_mw(
-            v_hub, rho_hub, turbine_curve(w.turbine_type), caps.wind_mw,
-            w.wake_loss_frac, w.availability_frac, w.electrical_loss_frac, w.density_correction,
+            v_hub,
+            rho_hub,
+            turbine_curve(w.turbine_type),
+            caps.wind_mw,
+            w.wake_loss_frac,
+            w.availability_frac,
+            w.electrical_loss_frac,
+            w.density_correction,
         )
     say(f"{site.name}: facility")
     with timer.stage("facility"):
-        train, infer = utilisation_shares(times, scenario.time.report_timezone, scenario.workload, workload_rng, dt_h)
+        train, infer = utilisation_shares(
+            times, scenario.time.report_timezone, scenario.workload, workload_rng, dt_h
+        )
         demand_mw = it_power_mw(fleet, train, infer)
         temp_c = weather["temp_air_c"].to_numpy()
         fac, it_derate_mw = facility_power(
-            demand_mw, temp_c, site.cooling, fleet.liquid_cooled_frac, fleet.it_capacity_mw, caps.facility_power_mw
+            demand_mw,
+            temp_c,
+            site.cooling,
+            fleet.liquid_cooled_frac,
+            fleet.it_capacity_mw,
+            caps.facility_power_mw,
         )
     say(f"{site.name}: dispatch")
     with timer.stage("dispatch"):
         clean_mw = solar_mw + wind_mw
         battery = BatteryParams(
-            power_mw=caps.battery_power_mw, energy_mwh=caps.battery_energy_mwh,
+            power_mw=caps.battery_power_mw,
+            energy_mwh=caps.battery_energy_mwh,
             round_trip_efficiency_frac=site.battery.round_trip_efficiency_frac,
-            soc_min_frac=site.battery.soc_min_frac, soc_max_frac=site.battery.soc_max_frac,
+            soc_min_frac=site.battery.soc_min_frac,
+            soc_max_frac=site.battery.soc_max_frac,
             initial_soc_frac=site.battery.initial_soc_frac,
             self_discharge_frac_per_day=site.battery.self_discharge_frac_per_day,
         )
-        import_limit = site.grid.import_limit_mw if site.grid.import_limit_mw is not None else caps.facility_power_mw
+        import_limit = (
+            site.grid.import_limit_mw if site.grid.import_limit_mw is not None else caps.facility_power_mw
+        )
         export_limit = site.grid.export_limit_mw if site.grid.export_limit_mw is not None else import_limit
         grid = GridLimits(import_limit, export_limit, site.grid.export_cap_frac_of_production)
         flows = dispatch_site(clean_mw, fac.facility_load_mw, dt_h, battery, grid)
-    soc_frac = flows.battery_soc_mwh / caps.battery_energy_mwh if caps.battery_energy_mwh > 0 else np.zeros(len(times))
+    soc_frac = (
+        flows.battery_soc_mwh / caps.battery_energy_mwh
+        if caps.battery_energy_mwh > 0
+        else np.zeros(len(times))
+    )
     frame = pd.DataFrame(
         {
             "time_utc": times,
@@ -271,12 +300,20 @@ def _git_hash() -> str:
     """Commit of the dctwin checkout, or 'unknown' outside a git work tree."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"], cwd=Path(__file__).parent,
-            capture_output=True, text=True, timeout=5, check=False,
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=Path(__file__).parent,
-            capture_output=True, text=True, timeout=5, check=False,
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return "unknown"

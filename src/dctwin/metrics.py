@@ -278,7 +278,9 @@ def campus_summary(
     """
     active = {k: v for k, v in sites.items() if v.get("facility_load_mwh", 0.0) > 0 or v.get("gpus", 0) > 0}
     out: dict[str, Any] = {}
-    keys = [k for k in next(iter(sites.values())) if k.endswith("_mwh") and not k.endswith("_per_mwh")] + _SUMMED
+    keys = [
+        k for k in next(iter(sites.values())) if k.endswith("_mwh") and not k.endswith("_per_mwh")
+    ] + _SUMMED
     for key in dict.fromkeys(keys):
         out[key] = float(sum(s.get(key, 0.0) for s in sites.values()))
     out["gpus"] = int(out["gpus"])

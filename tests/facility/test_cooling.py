@@ -27,7 +27,9 @@ def test_pue_on_chergui_days() -> None:
 
 def test_pue_at_30c() -> None:
     """facts.md §8: ~1.17 at 30 °C (±0.05)."""
-    assert pue_at_temperature(np.array([30.0]), CoolingDesign(), GB200_LIQUID)[0] == pytest.approx(1.15, abs=0.05)
+    assert pue_at_temperature(np.array([30.0]), CoolingDesign(), GB200_LIQUID)[0] == pytest.approx(
+        1.15, abs=0.05
+    )
 
 
 @given(st.lists(st.floats(-10.0, 50.0), min_size=2, max_size=50), st.floats(0.0, 1.0))
@@ -41,8 +43,12 @@ def test_pue_never_falls_as_it_gets_hotter(temps: list[float], liquid: float) ->
 def test_chiller_share_is_zero_when_dry_coolers_suffice() -> None:
     d = CoolingDesign()
     threshold = d.liquid_supply_temp_c - d.dry_cooler_approach_k  # 30 °C
-    share = chiller_share_frac(np.array([threshold - 5, threshold, threshold + 5]), d.liquid_supply_temp_c,
-                               d.liquid_delta_t_k, d.dry_cooler_approach_k)
+    share = chiller_share_frac(
+        np.array([threshold - 5, threshold, threshold + 5]),
+        d.liquid_supply_temp_c,
+        d.liquid_delta_t_k,
+        d.dry_cooler_approach_k,
+    )
     assert share.tolist() == [0.0, 0.0, 0.5]
 
 
@@ -56,7 +62,9 @@ def test_facility_balance_and_derating() -> None:
     d = CoolingDesign()
     temps = np.array([15.0, 30.0, 45.0])
     demand = np.array([30.0, 30.0, 34.0])
-    fac, derate = facility_power(demand, temps, d, GB200_LIQUID, it_capacity_mw=34.65, facility_power_limit_mw=40.0)
+    fac, derate = facility_power(
+        demand, temps, d, GB200_LIQUID, it_capacity_mw=34.65, facility_power_limit_mw=40.0
+    )
     parts = fac.it_load_mw + fac.cooling_mw + fac.electrical_loss_mw + fac.other_mw
     np.testing.assert_allclose(parts, fac.facility_load_mw)
     np.testing.assert_allclose(fac.facility_load_mw / fac.it_load_mw, fac.pue)
@@ -83,5 +91,7 @@ def test_water_use_by_heat_rejection_mode() -> None:
     wue = wet.water_l_per_h / (wet.it_load_mw * 1000.0)
     assert np.all((wue > 1.12) & (wue < 1.25))  # heat rejected includes cooling power
     hot = np.array([20.0, 35.0])
-    adia, _ = facility_power(np.full(2, 10.0), hot, CoolingDesign(heat_rejection="adiabatic"), 0.85, 20.0, 100.0)
+    adia, _ = facility_power(
+        np.full(2, 10.0), hot, CoolingDesign(heat_rejection="adiabatic"), 0.85, 20.0, 100.0
+    )
     assert adia.water_l_per_h[0] == 0.0 and adia.water_l_per_h[1] > 0.0

@@ -157,8 +157,12 @@ def _delete(data: dict[str, Any], path: str) -> None:
 # (mutation path, value or DELETE, expected path in message, expected fragments)
 DELETE = object()
 MALFORMED: list[tuple[str, Any, str, list[str]]] = [
-    ("sites[0].battery.round_trip_efficiency_frac", 87, "sites[0].battery.round_trip_efficiency_frac",
-     ["≤ 1.0 frac", "87 frac", "did you mean 0.87"]),
+    (
+        "sites[0].battery.round_trip_efficiency_frac",
+        87,
+        "sites[0].battery.round_trip_efficiency_frac",
+        ["≤ 1.0 frac", "87 frac", "did you mean 0.87"],
+    ),
     ("sites[0].builds[0].battery_power_mw", -5.0, "sites[0].builds[0].battery_power_mw", ["≥ 0", "-5.0 MW"]),
     ("sites[0].builds[0].facility_power_mw", -40.0, "sites[0].builds[0].facility_power_mw", ["-40.0 MW"]),
     ("sites[0].latitude_deg", 135.6, "sites[0].latitude_deg", ["≤ 90", "135.6 deg"]),
@@ -169,15 +173,28 @@ MALFORMED: list[tuple[str, Any, str, list[str]]] = [
     ("time.report_timezone", "Mars/Olympus", "time.report_timezone", ["unknown IANA time zone"]),
     ("phase", "phase-9", "(scenario)", ["phase-9", "phase-1"]),
     ("sites[0].builds[0].phase", "phase-0", "(scenario)", ["unknown phase 'phase-0'"]),
-    ("sites[0].builds[0].hardware", "gb200-nvl27", "sites[0].builds[0].hardware", ["did you mean 'gb200-nvl72'"]),
+    (
+        "sites[0].builds[0].hardware",
+        "gb200-nvl27",
+        "sites[0].builds[0].hardware",
+        ["did you mean 'gb200-nvl72'"],
+    ),
     ("sites[0].wind.turbine_type", "V112/3451", "sites[0].wind.turbine_type", ["V112/3450"]),
     ("sites[0].battery.soc_min_frac", 0.97, "sites[0].battery", ["soc_min_frac", "soc_max_frac"]),
     ("sites[0].battery.initial_soc_frac", 0.01, "sites[0].battery", ["initial_soc_frac", "SoC window"]),
     ("sites[0].builds[0].battery_energy_mwh", 0.0, "sites[0].builds[0]", ["both be > 0 or both be 0"]),
-    ("sites[0].weather.climate.monthly_temp_max_c", [20.0] * 11, "sites[0].weather.climate.monthly_temp_max_c",
-     ["at least 12"]),
-    ("sites[0].weather.climate.monthly_temp_min_c", [30.0] * 12, "sites[0].weather.climate",
-     ["monthly_temp_min_c[0]", "above monthly_temp_max_c[0]"]),
+    (
+        "sites[0].weather.climate.monthly_temp_max_c",
+        [20.0] * 11,
+        "sites[0].weather.climate.monthly_temp_max_c",
+        ["at least 12"],
+    ),
+    (
+        "sites[0].weather.climate.monthly_temp_min_c",
+        [30.0] * 12,
+        "sites[0].weather.climate",
+        ["monthly_temp_min_c[0]", "above monthly_temp_max_c[0]"],
+    ),
     ("sites[0].weather.source", "epw", "sites[0].weather", ["needs a 'path'"]),
     ("sites[0].weather.source", "era5", "sites[0].weather.source", ["'synthetic'", "'epw'"]),
     ("sites[0].batery", {"round_trip_efficiency_frac": 0.9}, "sites[0].batery", ["did you mean 'battery'"]),
@@ -193,9 +210,12 @@ MALFORMED: list[tuple[str, Any, str, list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize(("path", "value", "where", "fragments"), MALFORMED, ids=[m[0] + "=" + repr(m[1])[:12]
-                                                                                     for m in MALFORMED])
-def test_malformed_scenarios_are_rejected_clearly(path: str, value: Any, where: str, fragments: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("path", "value", "where", "fragments"), MALFORMED, ids=[m[0] + "=" + repr(m[1])[:12] for m in MALFORMED]
+)
+def test_malformed_scenarios_are_rejected_clearly(
+    path: str, value: Any, where: str, fragments: list[str]
+) -> None:
     data = copy.deepcopy(base())
     if value is DELETE:
         _delete(data, path)
@@ -221,7 +241,9 @@ def test_several_problems_are_reported_together() -> None:
     data = base()
     data["seed"] = -3
     data["time"]["step"] = "2h"
-    message = str(pytest.raises(ScenarioError, scenario_from_dict, data).value)
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(data)
+    message = str(info.value)
     assert "2 problems" in message and "seed" in message and "time.step" in message
 
 

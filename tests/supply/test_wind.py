@@ -35,7 +35,9 @@ def test_farm_output_bounds_and_losses() -> None:
     v = np.array([0.0, 8.0, 15.0, 30.0])
     rho = np.full(4, 1.225)
     raw = wind_farm_mw(v, rho, c, 100.0, wake_loss_frac=0.0, availability_frac=1.0, electrical_loss_frac=0.0)
-    lossy = wind_farm_mw(v, rho, c, 100.0, wake_loss_frac=0.1, availability_frac=0.95, electrical_loss_frac=0.02)
+    lossy = wind_farm_mw(
+        v, rho, c, 100.0, wake_loss_frac=0.1, availability_frac=0.95, electrical_loss_frac=0.02
+    )
     assert raw[2] == pytest.approx(100.0) and raw[3] == 0.0  # rated, then cut-out
     np.testing.assert_allclose(lossy, raw * 0.9 * 0.95 * 0.98)
 

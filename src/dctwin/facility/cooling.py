@@ -144,31 +144,42 @@ def _cooling_per_it(temp_air_c: np.ndarray, d: CoolingDesign, liquid_frac: float
         t_reject = np.where(spraying, t - d.adiabatic_effectiveness_frac * d.wet_bulb_depression_k, t)
     else:
         spraying = np.zeros(t.shape, dtype=bool)
-    loops = ((liquid_frac, d.liquid_supply_temp_c, d.liquid_delta_t_k), (1.0 - liquid_frac, d.air_supply_temp_c, d.air_delta_t_k))
+    loops = (
+        (liquid_frac, d.liquid_supply_temp_c, d.liquid_delta_t_k),
+        (1.0 - liquid_frac, d.air_supply_temp_c, d.air_delta_t_k),
+    )
     chiller_per_it = np.zeros_like(t)
     chiller_heat = np.zeros_like(t)
     for share, supply, delta in loops:
         if share <= 0:
             continue
         s = chiller_share_frac(t_reject, supply, delta, d.dry_cooler_approach_k)
-        cop = chiller_cop(t, supply, d.chiller_condenser_approach_k, d.chiller_carnot_efficiency_frac, d.chiller_cop_max)
+        cop = chiller_cop(
+            t, supply, d.chiller_condenser_approach_k, d.chiller_carnot_efficiency_frac, d.chiller_cop_max
+        )
         chiller_per_it += share * s / cop
         chiller_heat += share * s
     ramp = np.clip((t - _FAN_FLOOR_TEMP_C) / (d.design_dry_bulb_c - _FAN_FLOOR_TEMP_C), 0.0, 1.0)
-    fan = d.fan_power_frac_of_heat_design * (d.fan_power_min_frac_of_design + (1 - d.fan_power_min_frac_of_design) * ramp)
+    fan = d.fan_power_frac_of_heat_design * (
+        d.fan_power_min_frac_of_design + (1 - d.fan_power_min_frac_of_design) * ramp
+    )
     heat_out = 1.0 + chiller_per_it  # chillers reject their own electricity as heat too
     air_handling = d.air_handling_power_frac_of_air_heat * (1.0 - liquid_frac)
     cooling_per_it = chiller_per_it + air_handling + (d.pump_power_frac_of_heat + fan) * heat_out
     if d.heat_rejection == "evaporative":
         water_l_per_mwh = np.full_like(t, d.evaporative_water_l_per_kwh_heat * 1000.0) * heat_out
     elif d.heat_rejection == "adiabatic":
-        water_l_per_mwh = np.where(spraying, 0.5 * d.evaporative_water_l_per_kwh_heat * 1000.0, 0.0) * heat_out
+        water_l_per_mwh = (
+            np.where(spraying, 0.5 * d.evaporative_water_l_per_kwh_heat * 1000.0, 0.0) * heat_out
+        )
     else:
         water_l_per_mwh = np.zeros_like(t)
     return cooling_per_it, chiller_heat, water_l_per_mwh
 
 
-def pue_at_temperature(temp_air_c: np.ndarray, design: CoolingDesign, liquid_cooled_frac: float) -> np.ndarray:
+def pue_at_temperature(
+    temp_air_c: np.ndarray, design: CoolingDesign, liquid_cooled_frac: float
+) -> np.ndarray:
     """PUE as a function of outdoor temperature (load-independent in this model).
 
     Parameters

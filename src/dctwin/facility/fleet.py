@@ -36,7 +36,7 @@ def racks_for_it_power(it_power_mw: float, it_power_per_rack_kw: float) -> int:
     >>> racks_for_it_power(40 / 1.15, 150.0)
     231
     """
-    return int(math.floor(it_power_mw * 1000.0 / it_power_per_rack_kw + 1e-9))
+    return math.floor(it_power_mw * 1000.0 / it_power_per_rack_kw + 1e-9)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,9 @@ class SiteFleet:
     def liquid_cooled_frac(self) -> float:
         """IT-capacity-weighted share of heat removed by liquid. [frac]"""
         cap = self.it_capacity_mw
-        return sum(b.it_capacity_mw * b.spec.liquid_cooled_frac for b in self.blocks) / cap if cap > 0 else 0.0
+        return (
+            sum(b.it_capacity_mw * b.spec.liquid_cooled_frac for b in self.blocks) / cap if cap > 0 else 0.0
+        )
 
     @property
     def dense_bf16_pflops(self) -> float:
@@ -112,9 +114,14 @@ class SiteFleet:
         """One JSON-ready row per block for summaries and reports."""
         return [
             {
-                "phase": b.phase, "hardware": b.hardware, "display_name": b.spec.display_name,
-                "racks": b.racks, "gpus": b.gpus, "scalable_units": round(b.scalable_units, 3),
-                "it_capacity_mw": round(b.it_capacity_mw, 6), "facility_power_mw": b.facility_power_mw,
+                "phase": b.phase,
+                "hardware": b.hardware,
+                "display_name": b.spec.display_name,
+                "racks": b.racks,
+                "gpus": b.gpus,
+                "scalable_units": round(b.scalable_units, 3),
+                "it_capacity_mw": round(b.it_capacity_mw, 6),
+                "facility_power_mw": b.facility_power_mw,
                 "dense_bf16_pflops": round(b.gpus * b.spec.dense_bf16_pflops_per_gpu, 3),
             }
             for b in self.blocks
@@ -141,14 +148,21 @@ def site_fleet(builds: list[BuildStep], catalog: dict[str, HardwareSpec], sizing
         racks = racks_for_it_power(b.facility_power_mw / sizing_pue, spec.it_power_per_rack_kw)
         blocks.append(
             FleetBlock(
-                phase=b.phase, hardware=b.hardware, spec=spec, racks=racks, gpus=racks * spec.gpus_per_rack,
-                it_capacity_mw=racks * spec.it_power_per_rack_kw / 1000.0, facility_power_mw=b.facility_power_mw,
+                phase=b.phase,
+                hardware=b.hardware,
+                spec=spec,
+                racks=racks,
+                gpus=racks * spec.gpus_per_rack,
+                it_capacity_mw=racks * spec.it_power_per_rack_kw / 1000.0,
+                facility_power_mw=b.facility_power_mw,
             )
         )
     return SiteFleet(tuple(blocks))
 
 
-def it_power_mw(fleet: SiteFleet, training_share_frac: np.ndarray, inference_share_frac: np.ndarray) -> np.ndarray:
+def it_power_mw(
+    fleet: SiteFleet, training_share_frac: np.ndarray, inference_share_frac: np.ndarray
+) -> np.ndarray:
     """IT power drawn by the fleet for given shares of GPUs in each state.
 
     Parameters
@@ -182,5 +196,7 @@ def it_power_mw(fleet: SiteFleet, training_share_frac: np.ndarray, inference_sha
     total = np.zeros_like(train)
     for b in fleet.blocks:
         s = b.spec
-        total += b.it_capacity_mw * (s.power_frac_idle * idle + s.power_frac_training * train + s.power_frac_inference * infer)
+        total += b.it_capacity_mw * (
+            s.power_frac_idle * idle + s.power_frac_training * train + s.power_frac_inference * infer
+        )
     return total

@@ -195,8 +195,9 @@ class ClimateNormals(_Model):
         7.6,
         "m/s",
         "Annual mean wind speed at the reference height",
-        "E: fitted so that hub-height mean ≈ 8.5–9 m/s, inside the Tangier–Tetouan 8–11 m/s "
-        "resource (energy.md §4.1) and CF inside 35–45 % (energy.md §4.1 guidance)",
+        "E: gives a hub-height (94 m, Hellman 1/7) mean of 8.3 m/s, inside the Tangier–Tetouan "
+        "8–11 m/s resource, and a V112/3450 net CF of 0.40, inside 35–45 % (energy.md §4.1); "
+        "measured on the synthetic year (dctwin.weather calibration)",
         gt=0.0,
         le=25.0,
     )
@@ -656,13 +657,20 @@ class CoolingDesign(_Model):
         le=1.0,
     )
     electrical_loss_frac: float = q(
-        0.06, "frac", "Transformer + UPS + distribution losses as a share of facility power",
+        0.06,
+        "frac",
+        "Transformer + UPS + distribution losses as a share of facility power",
         "facts.md §8: 4–6 %; §4.1: double-conversion UPS 94–96 % × MV/LV transformer ≈ 99 % → ≈ 6 %",
-        ge=0.0, lt=0.3,
+        ge=0.0,
+        lt=0.3,
     )
     other_power_frac_of_it: float = q(
-        0.01, "frac", "Lighting, BMS, security, offices and make-up air as a share of IT power",
-        "E: 0.5–1.5 % of IT at hyperscale campuses", ge=0.0, lt=0.1,
+        0.01,
+        "frac",
+        "Lighting, BMS, security, offices and make-up air as a share of IT power",
+        "E: 0.5–1.5 % of IT at hyperscale campuses",
+        ge=0.0,
+        lt=0.1,
     )
     heat_rejection: Literal["dry", "adiabatic", "evaporative"] = q(
         "dry",

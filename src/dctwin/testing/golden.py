@@ -77,11 +77,16 @@ def assert_results_match_golden(results: Results, directory: Path = GOLDEN_DIR) 
     for col in stored.columns:
         if stored[col].dtype.kind in "fiu":
             np.testing.assert_allclose(
-                fresh[col].to_numpy(dtype=float), stored[col].to_numpy(dtype=float), rtol=RTOL, atol=ATOL,
-                err_msg=f"column {col!r} differs from the golden run (regenerate with `make golden` if intended)",
+                fresh[col].to_numpy(dtype=float),
+                stored[col].to_numpy(dtype=float),
+                rtol=RTOL,
+                atol=ATOL,
+                err_msg=f"column {col!r} differs from the golden run (`make golden` if intended)",
             )
         else:
-            assert fresh[col].astype(str).tolist() == stored[col].astype(str).tolist(), f"column {col!r} differs"
+            assert fresh[col].astype(str).tolist() == stored[col].astype(str).tolist(), (
+                f"column {col!r} differs"
+            )
     golden_summary = json.loads((directory / "summary.json").read_text())
     _compare(_plain(results.summary), golden_summary, "summary")
 
@@ -96,7 +101,9 @@ def _compare(fresh: Any, golden: Any, path: str) -> None:
         for i, (f, g) in enumerate(zip(fresh, golden, strict=True)):
             _compare(f, g, f"{path}[{i}]")
     elif isinstance(golden, float) and isinstance(fresh, int | float):
-        ok = (math.isnan(golden) and math.isnan(fresh)) or math.isclose(fresh, golden, rel_tol=RTOL, abs_tol=ATOL)
+        ok = (math.isnan(golden) and math.isnan(fresh)) or math.isclose(
+            fresh, golden, rel_tol=RTOL, abs_tol=ATOL
+        )
         assert ok, f"{path}: {fresh!r} != golden {golden!r}"
     else:
         assert fresh == golden, f"{path}: {fresh!r} != golden {golden!r}"
