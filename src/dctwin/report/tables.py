@@ -202,13 +202,15 @@ def label_for(key: str) -> str:
 
     Examples
     --------
-    >>> label_for("hourly_cfe_score_frac"), label_for("pue_annual")
-    ('Hourly CFE score', 'PUE annual')
+    >>> label_for("hourly_cfe_score_frac"), label_for("pue_annual"), label_for("curtailment_frac")
+    ('Hourly CFE score', 'PUE annual', 'Curtailment (share)')
     """
     rule = unit_rule(key)
     stem = re.sub(rule.pattern, "", key) if rule.strip else key
     words = [_WORDS.get(w, w) for w in stem.split("_") if w]
     text = " ".join(words) or key
+    if key.endswith("_frac") and not {"share", "score", "factor"} & set(stem.split("_")):
+        text += " (share)"  # e.g. curtailment_mwh and curtailment_frac must not read alike
     return text[0].upper() + text[1:]
 
 
