@@ -296,27 +296,20 @@ def _metadata(scenario: Scenario, timings_s: dict[str, float], total_s: float) -
     }
 
 
-def _git_hash() -> str:
-    """Commit of the dctwin checkout, or 'unknown' outside a git work tree."""
+def _git(*args: str) -> subprocess.CompletedProcess[str] | None:
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
+        return subprocess.run(
+            ["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5, check=False
         )
     except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _git_hash() -> str:
+    """Commit of the dctwin checkout (``-dirty`` if modified), or 'unknown' outside git."""
+    head = _git("rev-parse", "--short=12", "HEAD")
+    if head is None or head.returncode != 0:
         return "unknown"
-    if out.returncode != 0:
-        return "unknown"
-    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    dirty = status is not None and bool(status.stdout.strip())
+    return head.stdout.strip() + ("-dirty" if dirty else "")

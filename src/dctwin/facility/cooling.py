@@ -202,7 +202,11 @@ def pue_at_temperature(
     :math:`o` other loads per unit IT and :math:`ℓ` the electrical loss share.
     """
     cooling, _, _ = _cooling_per_it(temp_air_c, design, liquid_cooled_frac)
-    return (1.0 + cooling + design.other_power_frac_of_it) / (1.0 - design.electrical_loss_frac)
+    return _pue(cooling, design)
+
+
+def _pue(cooling_per_it: np.ndarray, design: CoolingDesign) -> np.ndarray:
+    return (1.0 + cooling_per_it + design.other_power_frac_of_it) / (1.0 - design.electrical_loss_frac)
 
 
 def facility_power(
@@ -243,7 +247,7 @@ def facility_power(
     t = np.asarray(temp_air_c, dtype=float)
     demand = np.asarray(it_demand_mw, dtype=float)
     cooling_per_it, chiller_heat, water_l_per_mwh = _cooling_per_it(t, design, liquid_cooled_frac)
-    pue = (1.0 + cooling_per_it + design.other_power_frac_of_it) / (1.0 - design.electrical_loss_frac)
+    pue = _pue(cooling_per_it, design)
     derate = np.clip(1.0 - design.derate_frac_per_k * np.maximum(t - design.design_dry_bulb_c, 0.0), 0.0, 1.0)
     it = np.minimum(np.minimum(demand, derate * it_capacity_mw), facility_power_limit_mw / pue)
     facility = it * pue
