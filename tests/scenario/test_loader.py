@@ -264,3 +264,30 @@ def test_relative_weather_path_resolves_against_the_scenario_file(tmp_path: Path
     (tmp_path / "s.toml").write_text(tomli_w.dumps(data))
     sc = load_scenario(tmp_path / "s.toml")
     assert sc.sites[0].weather.path == str((tmp_path / "weather/site.epw").resolve())
+
+
+@pytest.mark.parametrize(("path", "value", "where", "fragments"), [m for m in MALFORMED if m[2]],
+                         ids=[m[0] for m in MALFORMED if m[2]])  # fmt: skip
+def test_malformed_scenario_files_write_nothing(
+    path: str,
+    value: Any,
+    where: str,
+    fragments: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Through the CLI: exit 2, one line naming the field, and no results store created."""
+    from dctwin.cli import main
+
+    data = copy.deepcopy(base())
+    if value is DELETE:
+        _delete(data, path)
+    else:
+        _set(data, path, value)
+    scenario_file = tmp_path / "campus.toml"
+    scenario_file.write_text(tomli_w.dumps(data))
+    store = tmp_path / "runs"
+    assert main(["run", str(scenario_file), "--out", str(store)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and where in err and len(err.splitlines()) == 1
+    assert not store.exists()
