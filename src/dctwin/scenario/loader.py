@@ -38,7 +38,7 @@ def builtin_scenario_names() -> list[str]:
 
 
 def _is_scenario_file(name: str) -> bool:
-    return name.endswith(".toml") and name != "hardware.toml"
+    return name.endswith(".toml") and name not in {"hardware.toml", "costs.toml"}
 
 
 def builtin_scenario_text(name: str) -> str:
