@@ -178,6 +178,139 @@ def report(
     out.print(f"report: {rs.run_dir(rid) / 'report.html'}")
 
 
+def _policy(text: str) -> Any:
+    from dctwin.errors import ScenarioError
+    from dctwin.planner.problem import parse_policy
+
+    try:
+        return parse_policy(text)
+    except ValueError as exc:
+        raise ScenarioError(str(exc), path="--policy") from None
+
+
+@app.command()
+def plan(
+    scenario: Annotated[
+        str, typer.Argument(help="Built-in scenario name or scenario file.")
+    ] = "morocco-500mw",
+    policy: Annotated[str, typer.Option(help="annual, islanded or cfe:X (X in 0–1).")] = "cfe:0.95",
+    phase: Annotated[str | None, typer.Option(help="Plan every phase up to this one.")] = None,
+    write: Annotated[Path | None, typer.Option(help="Planned scenario file to write (TOML).")] = None,
+    netcdf: Annotated[
+        Path | None, typer.Option(help="Also write each site's last-phase plan as a PyPSA network.")
+    ] = None,
+) -> None:
+    """Size PV, wind and storage for a policy, phase by phase, and write the planned scenario."""
+    from dctwin.planner.handoff import plan_scenario
+    from dctwin.scenario import load_scenario, scenario_to_toml
+
+    pol = _policy(policy)
+    sc = load_scenario(scenario, phase=phase)
+    with err.status(f"planning {sc.name} for {pol} up to {sc.phase}"):
+        planned = plan_scenario(sc, pol)
+    table = Table(title=f"{sc.name} · {pol} · capacities are cumulative")
+    cols = [
+        ("site", "site", None), ("phase", "phase", None), ("solar_mw", "PV MW", 1), ("wind_mw", "wind MW", 1),
+        ("battery_power_mw", "battery MW", 1), ("battery_energy_mwh", "battery MWh", 0),
+        ("cost_per_mwh", "cost EUR/MWh", 2), ("hourly_cfe_score_frac", "hourly CFE", 3), ("solve_s", "solve s", 3),
+    ]  # fmt: skip
+    for _, label, _ in cols:
+        table.add_column(label)
+    for _, row in planned.table.iterrows():
+        table.add_row(*(str(row[k]) if d is None else f"{row[k]:,.{d}f}" for k, _, d in cols))
+    out.print(table)
+    target = write or Path(f"{sc.name}-{str(pol).replace(':', '')}.toml")
+    header = (
+        f"# Planned by `dctwin plan {scenario} --policy {pol}`: renewable capacities are the planner's.\n"
+    )
+    target.write_text(header + scenario_to_toml(planned.scenario), encoding="utf-8")
+    out.print(f"planned scenario: {target}  (simulate it with: dctwin run {target})")
+    if netcdf is not None:
+        _export_netcdf(planned, pol, netcdf)
+
+
+def _export_netcdf(planned: Any, policy: Any, path: Path) -> None:
+    from dctwin.engine import run as run_scenario
+    from dctwin.planner.inputs import problem_from_results
+    from dctwin.planner.pypsa_network import export_netcdf
+
+    results = run_scenario(planned.scenario)
+    for site in results.sites:
+        problem = problem_from_results(results, site, policy)
+        file = path if len(results.sites) == 1 else path.with_name(f"{path.stem}-{site}{path.suffix}")
+        export_netcdf(problem, planned.plans[(site, planned.scenario.phase)], file)
+        out.print(f"PyPSA network: {file}")
+
+
+@app.command()
+def frontier(
+    scenario: Annotated[
+        str, typer.Argument(help="Built-in scenario name or scenario file.")
+    ] = "morocco-500mw",
+    phase: Annotated[str | None, typer.Option(help="Phase whose load is planned.")] = None,
+    site: Annotated[str | None, typer.Option(help="Site (default: the first active one).")] = None,
+    targets: Annotated[str, typer.Option(help="Comma-separated hourly CFE targets (0–1).")] = (
+        "0.8,0.85,0.9,0.925,0.95,0.97,0.98,0.99,0.995,1.0"
+    ),
+    html_out: Annotated[Path | None, typer.Option("--html", help="Frontier report to write.")] = None,
+) -> None:
+    """The cost-versus-CFE frontier: least-cost portfolio for each target, and its report."""
+    from dctwin.engine import run as run_scenario
+    from dctwin.planner.frontier import cost_frontier
+    from dctwin.planner.inputs import cost_catalogue, problem_from_results
+    from dctwin.planner.problem import Policy
+    from dctwin.report.frontier import build_frontier_report
+    from dctwin.scenario import load_scenario
+
+    try:
+        levels = [float(t) for t in targets.split(",") if t.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"targets must be numbers separated by commas, got {targets!r}") from None
+    for level in levels:
+        _policy(f"cfe:{level}")
+    sc = load_scenario(scenario, phase=phase)
+    with err.status(f"frontier of {sc.name} at {sc.phase}"):
+        results = run_scenario(sc)
+        name = site or results.sites[0]
+        if name not in results.sites:
+            from dctwin.errors import ScenarioError
+
+            raise ScenarioError(
+                f"site {name!r} has no capacity at {sc.phase}; active sites: {results.sites}", "--site"
+            )
+        frame = cost_frontier(problem_from_results(results, name, Policy("annual")), levels)
+    catalogue = cost_catalogue()
+    table = Table(title=f"{sc.name} · {name} · {sc.phase} · {catalogue.currency} {catalogue.currency_year}")
+    for label in (
+        "policy",
+        "PV MW",
+        "wind MW",
+        "batt MW",
+        "batt MWh",
+        "cost/MWh",
+        "premium",
+        "CFE",
+        "solve s",
+    ):
+        table.add_column(label)
+    for _, r in frame.iterrows():
+        table.add_row(
+            str(r["policy"]), f"{r['solar_mw']:.1f}", f"{r['wind_mw']:.1f}", f"{r['battery_power_mw']:.1f}",
+            f"{r['battery_energy_mwh']:.0f}", f"{r['cost_per_mwh']:.2f}",
+            f"{r['premium_over_annual_frac']:+.1%}",
+            f"{r['hourly_cfe_score_frac']:.3f}", f"{r['solve_s']:.3f}",
+        )  # fmt: skip
+    out.print(table)
+    target = html_out or Path(f"frontier-{sc.name}-{name}-{sc.phase}.html")
+    notes = (
+        f"Costs: {catalogue.currency} {catalogue.currency_year}, PyPSA technology-data 2030 "
+        f"(energy.md §4.3), WACC {catalogue.wacc_frac:.0%}. Load: the twin's facility load (IT × PUE(T))."
+    )
+    title = f"{sc.name} — {name} — {sc.phase}: cost of 24/7 CFE"
+    target.write_text(build_frontier_report(frame, title, catalogue.currency, notes), encoding="utf-8")
+    out.print(f"frontier report: {target}")
+
+
 @app.command()
 def turbines() -> None:
     """List the wind turbines with power curves in the offline library."""

@@ -44,7 +44,9 @@ def annuity_factor(wacc_frac: float, lifetime_yr: float) -> float:
     return wacc_frac / (1.0 - (1.0 + wacc_frac) ** -lifetime_yr)
 
 
-def annualised_cost_per_unit(capex_per_unit: float, fom_frac_per_yr: float, wacc_frac: float, lifetime_yr: float) -> float:
+def annualised_cost_per_unit(
+    capex_per_unit: float, fom_frac_per_yr: float, wacc_frac: float, lifetime_yr: float
+) -> float:
     """Yearly cost of one unit of capacity: capital recovery plus fixed O&M.
 
     Parameters

@@ -56,7 +56,7 @@ def test_2026_plan_has_two_sites_of_16_and_20_mw() -> None:
 
 def test_every_value_in_builtin_scenario_files_cites_a_source() -> None:
     """Non-negotiable 4: every default value cites its source next to it."""
-    for name in [*builtin_scenario_names(), "hardware"]:
+    for name in [*builtin_scenario_names(), "hardware", "costs"]:
         text = (Path(__file__).parents[2] / "src/dctwin/scenario/data" / f"{name}.toml").read_text()
         for number, line in enumerate(text.splitlines(), 1):
             stripped = line.strip()
@@ -182,7 +182,7 @@ MALFORMED: list[tuple[str, Any, str, list[str]]] = [
     ("sites[0].wind.turbine_type", "V112/3451", "sites[0].wind.turbine_type", ["V112/3450"]),
     ("sites[0].battery.soc_min_frac", 0.97, "sites[0].battery", ["soc_min_frac", "soc_max_frac"]),
     ("sites[0].battery.initial_soc_frac", 0.01, "sites[0].battery", ["initial_soc_frac", "SoC window"]),
-    ("sites[0].builds[0].battery_energy_mwh", 0.0, "sites[0].builds[0]", ["both be > 0 or both be 0"]),
+    ("sites[0].builds[0].battery_energy_mwh", 0.0, "sites[0] at phase-1", ["both be > 0 or both be 0"]),
     (
         "sites[0].weather.climate.monthly_temp_max_c",
         [20.0] * 11,

@@ -60,7 +60,9 @@ def parse_policy(text: str) -> Policy:
         if 0.0 <= target <= 1.0:
             return Policy("cfe", target)
         raise ValueError(f"CFE target must be between 0 and 1 (a fraction, not percent), got {target}")
-    raise ValueError(f"unknown policy {text!r}; use 'annual', 'islanded' or 'cfe:X' with X in 0–1, e.g. 'cfe:0.95'")
+    raise ValueError(
+        f"unknown policy {text!r}; use 'annual', 'islanded' or 'cfe:X' with X in 0–1, e.g. 'cfe:0.95'"
+    )
 
 
 @dataclass(frozen=True)

@@ -878,15 +878,6 @@ class BuildStep(_Model):
         0.0, "MWh", "Battery energy capacity added", "scenario", ge=0.0, le=200000.0
     )
 
-    @model_validator(mode="after")
-    def _battery_pair(self) -> BuildStep:
-        if (self.battery_power_mw > 0) != (self.battery_energy_mwh > 0):
-            raise ValueError(
-                f"battery_power_mw = {self.battery_power_mw} MW and battery_energy_mwh = "
-                f"{self.battery_energy_mwh} MWh must both be > 0 or both be 0"
-            )
-        return self
-
 
 class Site(_Model):
     """A campus site: location, weather, supply and facility design, build-out."""
@@ -980,12 +971,21 @@ class Scenario(_Model):
         site_names = [s.name for s in self.sites]
         if len(set(site_names)) != len(site_names):
             raise ValueError(f"site names must be unique, got {site_names}")
-        for site in self.sites:
+        for i, site in enumerate(self.sites):
             for build in site.builds:
                 if build.phase not in phase_names:
                     raise ValueError(
                         f"site {site.name!r} builds in unknown phase {build.phase!r}; "
                         f"use one of {phase_names}"
+                    )
+            for k, name in enumerate(phase_names):
+                online = [b for b in site.builds if phase_names.index(b.phase) <= k]
+                power = sum(b.battery_power_mw for b in online)
+                energy = sum(b.battery_energy_mwh for b in online)
+                if (power > 0) != (energy > 0):
+                    raise ValueError(
+                        f"sites[{i}] at {name}: battery power {power:g} MW and energy {energy:g} MWh "
+                        "built so far must both be > 0 or both be 0"
                     )
         return self
 
