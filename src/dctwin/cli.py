@@ -212,7 +212,8 @@ def plan(
     cols = [
         ("site", "site", None), ("phase", "phase", None), ("solar_mw", "PV MW", 1), ("wind_mw", "wind MW", 1),
         ("battery_power_mw", "battery MW", 1), ("battery_energy_mwh", "battery MWh", 0),
-        ("cost_per_mwh", "cost EUR/MWh", 2), ("hourly_cfe_score_frac", "hourly CFE", 3), ("solve_s", "solve s", 3),
+        ("cost_per_mwh", "cost EUR/MWh", 2), ("hourly_cfe_score_frac", "hourly CFE", 3),
+        ("solve_s", "solve s", 3),
     ]  # fmt: skip
     for _, label, _ in cols:
         table.add_column(label)
