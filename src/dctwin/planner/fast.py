@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,8 +60,10 @@ class DispatchTotals:
 
 @njit(cache=True)
 def _greedy_pass(
-    solar: np.ndarray,
-    wind: np.ndarray,
+    solar_cf: np.ndarray,
+    wind_cf: np.ndarray,
+    solar_mw: float,
+    wind_mw: float,
     load: np.ndarray,
     dt_h: float,
     energy_mwh: float,
@@ -83,7 +86,8 @@ def _greedy_pass(
     max_imp = 0.0
     has_battery = energy_mwh > 0.0 and power_mw > 0.0
     for t in range(load.size):
-        supply = solar[t] + wind[t]
+        wind_t = wind_cf[t] * wind_mw
+        supply = solar_cf[t] * solar_mw + wind_t
         net = supply - load[t]
         if net >= 0.0:
             c = 0.0
@@ -97,9 +101,9 @@ def _greedy_pass(
             exportable += ex_t * dt_h
             f = s - ex_t
             forced_curt += f * dt_h
-            fw = min(f, wind[t])
+            fw = min(f, wind_t)
             forced_curt_wind += fw * dt_h
-            flex_wind += min(ex_t, wind[t] - fw) * dt_h
+            flex_wind += min(ex_t, wind_t - fw) * dt_h
         else:
             deficit = -net
             d = 0.0
@@ -112,6 +116,10 @@ def _greedy_pass(
             max_imp = max(max_imp, i)
             used_or_stored += supply * dt_h
     return imp, used_or_stored, exportable, forced_curt, forced_curt_wind, flex_wind, max_imp, soc, 0.0
+
+
+def _sum_cf(cf: np.ndarray) -> float:
+    return float(np.sum(cf))
 
 
 def dispatch_totals(problem: PlanningProblem, x: np.ndarray) -> DispatchTotals:
@@ -131,14 +139,14 @@ def dispatch_totals(problem: PlanningProblem, x: np.ndarray) -> DispatchTotals:
     """
     pv, wd, e_mwh, p_mw = (max(float(v), 0.0) for v in x)
     p = problem
-    solar = p.solar_cf * pv
-    wind = p.wind_cf * wd
     eta = math.sqrt(p.round_trip_efficiency_frac)
     lo, hi = p.soc_min_frac * e_mwh, p.soc_max_frac * e_mwh
     exp_lim = 0.0 if p.policy.kind == "islanded" else p.export_limit_mw
     soc0 = lo
     for _ in range(4):  # cyclic storage: start where the year ends (a fixed point)
-        out = _greedy_pass(solar, wind, p.load_mw, p.dt_h, e_mwh, p_mw, eta, eta, lo, hi, soc0, exp_lim)
+        out = _greedy_pass(
+            p.solar_cf, p.wind_cf, pv, wd, p.load_mw, p.dt_h, e_mwh, p_mw, eta, eta, lo, hi, soc0, exp_lim
+        )
         if abs(out[7] - soc0) <= 1e-9 * max(e_mwh, 1.0):
             break
         soc0 = out[7]
@@ -148,8 +156,8 @@ def dispatch_totals(problem: PlanningProblem, x: np.ndarray) -> DispatchTotals:
     ex = min(exportable, export_cap)
     flexible_curt = exportable - ex
     curt = forced_curt + flexible_curt
-    solar_avail = float(solar.sum() * p.dt_h)
-    wind_avail = float(wind.sum() * p.dt_h)
+    solar_avail = _sum_cf(p.solar_cf) * pv * p.dt_h
+    wind_avail = _sum_cf(p.wind_cf) * wd * p.dt_h
     c = p.costs
     if c.wind_vom_per_mwh >= c.solar_vom_per_mwh:  # curtail the costlier technology first
         curt_wind = forced_curt_wind + min(flexible_curt, flex_wind)
@@ -187,6 +195,9 @@ def _conditions_hold(problem: PlanningProblem) -> str | None:
     return None
 
 
+_MAX_RESTARTS = 3  # SLSQP only has to get close; the ellipsoid polish finishes
+_FULL_CFE_SLACK = 1e-6
+_FEASIBILITY_TOL = 1e-6  # policy slack, as a share of the load
 _NAMES = ("solar_mw", "wind_mw", "battery_energy_mwh", "battery_power_mw")
 
 
@@ -223,33 +234,124 @@ def solve_fast(problem: PlanningProblem, x0: np.ndarray | None = None) -> PlanRe
     upper = np.array([b.solar_mw[1], b.wind_mw[1], b.battery_energy_mwh[1], b.battery_power_mw[1]])
     cost_scale = _cost_scale(p)
 
+    cache: dict[bytes, DispatchTotals] = {}
+
+    def totals_at(z: np.ndarray) -> DispatchTotals:
+        key = np.asarray(z, dtype=float).tobytes()
+        if key not in cache:  # SLSQP asks for cost and constraint at the same points
+            if len(cache) > 64:
+                cache.clear()
+            cache[key] = dispatch_totals(p, z * scale)
+        return cache[key]
+
     def f(z: np.ndarray) -> float:
-        return dispatch_totals(p, z * scale).cost_per_yr / cost_scale
+        return totals_at(z).cost_per_yr / cost_scale
 
     def policy_slack(z: np.ndarray) -> float:
-        return _policy_slack(p, dispatch_totals(p, z * scale))
+        return _policy_slack(p, totals_at(z))
 
-    z0 = (_initial_guess(p) if x0 is None else np.asarray(x0, dtype=float)) / scale
-    z0 = np.clip(z0, lower / scale, np.minimum(upper / scale, 1e6))
-    bounds = list(
-        zip(
-            lower / scale,
-            [u / s if math.isfinite(u) else None for u, s in zip(upper, scale, strict=True)],
-            strict=True,
-        )
-    )
+    upper_z = [u / s if math.isfinite(u) else None for u, s in zip(upper, scale, strict=True)]
+    bounds = list(zip(lower / scale, upper_z, strict=True))
     constraints = [{"type": "ineq", "fun": policy_slack}]
-    result = minimize(
-        f, z0, method="SLSQP", bounds=bounds, constraints=constraints,
-        options={"ftol": 1e-10, "maxiter": 500, "eps": 1e-7},
-    )  # fmt: skip
-    x = np.clip(result.x, lower / scale, None) * scale
+    start_x = _initial_guess(p) if x0 is None else np.asarray(x0, dtype=float)
+    z_start = np.clip(start_x / scale, lower / scale, np.minimum(upper / scale, 1e6))
+    z, _ = _descend(f, policy_slack, z_start, bounds, constraints)
+    if z is None:
+        raise InfeasibleError(_infeasible_message(p, dispatch_totals(p, _largest(p))))
+
+    def both(zz: np.ndarray) -> tuple[float, float]:
+        t = totals_at(zz)
+        return t.cost_per_yr / cost_scale, _policy_slack(p, t)
+
+    z = _ellipsoid_polish(both, z, lower / scale, upper / scale)
+    x = np.clip(z, lower / scale, None) * scale
     totals = dispatch_totals(p, x)
     if totals.max_import_mw > p.import_limit_mw + 1e-9:
         return _fallback(p, f"the import limit of {p.import_limit_mw:g} MW binds")
-    if _policy_slack(p, totals) < -1e-6:
-        raise InfeasibleError(_infeasible_message(p, totals))
+    if _policy_slack(p, totals) < -_FEASIBILITY_TOL:
+        raise InfeasibleError(_infeasible_message(p, dispatch_totals(p, _largest(p))))
     return _plan(p, x, totals, time.perf_counter() - start, "fast")
+
+
+def _descend(
+    f: Callable[[np.ndarray], float],
+    slack: Callable[[np.ndarray], float],
+    z: np.ndarray,
+    bounds: list[tuple[float, float | None]],
+    constraints: list[dict[str, object]],
+) -> tuple[np.ndarray | None, float]:
+    """SLSQP restarted from its own optimum until it stops improving (it stalls on the kinks
+    of the piecewise-linear value functions); returns the best feasible point and value."""
+    best_z, best = None, math.inf
+    for _ in range(_MAX_RESTARTS):
+        result = minimize(
+            f, z, method="SLSQP", bounds=bounds, constraints=constraints,
+            options={"ftol": 1e-10, "maxiter": 500, "eps": 1e-7},
+        )  # fmt: skip
+        feasible = slack(result.x) >= -_FEASIBILITY_TOL
+        if feasible and (best_z is None or result.fun < best - 1e-9 * abs(best)):
+            best_z, best = result.x, float(result.fun)
+            z = result.x
+        elif not feasible and best_z is None:
+            z = result.x  # keep moving toward the feasible set
+        else:
+            break
+    return best_z, best
+
+
+def _ellipsoid_polish(
+    both: Callable[[np.ndarray], tuple[float, float]],
+    z0: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    radius_frac: float = 0.25,
+    max_iter: int = 400,
+    rel_tol: float = 2e-6,
+) -> np.ndarray:
+    """Polish a point with the ellipsoid method (central-cut, Shor/Yudin–Nemirovski).
+
+    The ellipsoid method needs only (approximate) subgradients and converges for any
+    convex problem, so it cannot stall on the kinks where SLSQP stops. It starts from an
+    ellipsoid around ``z0`` with semi-axes ``radius_frac·max(z0, 1)·√n`` and stops when the
+    objective cut certifies ``f(z) − f* ≤ rel_tol·f(z)`` inside the ellipsoid.
+    Subgradients are forward differences with a step of 1e-4 (scaled units), which
+    averages over the hour-by-hour kinks of the value functions.
+    """
+    n = z0.size
+    z = z0.astype(float).copy()
+    shape = np.diag((radius_frac * np.maximum(np.abs(z0), 1.0)) ** 2) * n
+    f0, s0 = both(z0)
+    best_z, best_f = z0.copy(), f0 if s0 >= -_FEASIBILITY_TOL else math.inf
+    h = 1e-4
+    for _ in range(max_iter):
+        out_of_bounds = np.flatnonzero((z < lower) | (z > upper))
+        if out_of_bounds.size:
+            i = out_of_bounds[0]
+            a = np.zeros(n)
+            a[i] = -1.0 if z[i] < lower[i] else 1.0
+            objective_cut = False
+        else:
+            fz, sz = both(z)
+            objective_cut = sz >= -_FEASIBILITY_TOL
+            a = np.empty(n)
+            base = fz if objective_cut else -sz
+            for i in range(n):
+                step = np.zeros(n)
+                step[i] = h
+                value = both(z + step)
+                a[i] = ((value[0] if objective_cut else -value[1]) - base) / h
+            if objective_cut and fz < best_f:
+                best_z, best_f = z.copy(), fz
+        pa = shape @ a
+        width = math.sqrt(max(float(a @ pa), 0.0))
+        if width <= 1e-15:
+            break
+        if objective_cut and width <= rel_tol * max(best_f, 1e-12):
+            break
+        direction = pa / width
+        z = z - direction / (n + 1)
+        shape = n * n / (n * n - 1.0) * (shape - 2.0 / (n + 1) * np.outer(direction, direction))
+    return best_z
 
 
 def _cost_scale(p: PlanningProblem) -> float:
@@ -263,6 +365,9 @@ def _policy_slack(p: PlanningProblem, t: DispatchTotals) -> float:
         return (t.solar_dispatched_mwh + t.wind_dispatched_mwh - load) / load
     share = 0.0 if p.policy.kind == "islanded" else p.grid_clean_share_frac
     target = 1.0 if p.policy.kind == "islanded" else p.policy.target_frac
+    # 100 %: allow 1e-6 of the load so the constraint keeps a gradient (SLSQP needs one);
+    # the cost difference is far below the 0.1 % equivalence tolerance.
+    target = min(target, 1.0 - _FULL_CFE_SLACK)
     return ((1.0 - target) * load - (1.0 - share) * t.import_mwh) / load
 
 
@@ -271,6 +376,19 @@ def _initial_guess(p: PlanningProblem) -> np.ndarray:
     solar_cf = max(float(np.mean(p.solar_cf)), 1e-3)
     wind_cf = max(float(np.mean(p.wind_cf)), 1e-3)
     return np.array([0.6 * load / solar_cf, 0.6 * load / wind_cf, 4.0 * load, 1.0 * load])
+
+
+def _largest(p: PlanningProblem) -> np.ndarray:
+    """The largest portfolio the bounds allow (uncapped capacities at 1,000 × mean load):
+    more capacity never adds imports, so it certifies the best reachable score."""
+    big = 1000.0 * max(float(np.mean(p.load_mw)), 1e-9)
+    b = p.bounds
+    return np.array(
+        [
+            hi if math.isfinite(hi) else big
+            for _, hi in (b.solar_mw, b.wind_mw, b.battery_energy_mwh, b.battery_power_mw)
+        ]
+    )
 
 
 def _infeasible_message(p: PlanningProblem, t: DispatchTotals) -> str:
