@@ -73,10 +73,9 @@ def test_limits_hold(case: tuple) -> None:
     assert np.all(r.battery_charge_mw <= np.maximum(supply - load, 0.0) + eps)
     assert np.all(np.minimum(r.battery_charge_mw, r.battery_discharge_mw) == 0.0)
     assert np.all(np.minimum(r.grid_import_mw, r.grid_export_mw) == 0.0)
-    # statutory cap: cumulative exports ≤ share of cumulative production
-    assert np.all(
-        np.cumsum(r.grid_export_mw) <= grid.export_cap_frac_of_production * np.cumsum(supply) + 1e-6
-    )
+    # statutory cap: cumulative exports ≤ share of cumulative delivered production (load met + exports)
+    delivered = np.cumsum(load - r.grid_import_mw - r.load_shed_mw + r.grid_export_mw)
+    assert np.all(np.cumsum(r.grid_export_mw) <= grid.export_cap_frac_of_production * delivered + 1e-6)
 
 
 def test_hand_computed_day() -> None:

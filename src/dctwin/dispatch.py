@@ -37,8 +37,9 @@ class GridLimits:
     import_limit_mw, export_limit_mw
         Connection limits. [MW]
     export_cap_frac_of_production
-        Cumulative exports may not exceed this share of cumulative clean production
-        (Moroccan Law 13-09 as amended: 20 %). [frac]
+        Cumulative exports may not exceed this share of cumulative *delivered* clean
+        production, i.e. clean energy that reached the campus load or the grid (Moroccan
+        Law 13-09 as amended: 20 %; battery losses are not production). [frac]
     """
 
     import_limit_mw: float = math.inf
@@ -125,13 +126,12 @@ def _dispatch_loop(
     export = np.zeros(n)
     curtail = np.zeros(n)
     shed = np.zeros(n)
-    produced_mwh = 0.0
+    served_mwh = 0.0  # load met by clean supply or the battery so far
     exported_mwh = 0.0
     for t in range(n):
         net = supply[t] - load[t]
         surplus = max(net, 0.0)
         deficit = max(-net, 0.0)
-        produced_mwh += supply[t] * dt_h
         if has_battery:
             if soc > limits.soc_min_mwh:  # self-discharge, modelled as stopping at the window floor
                 soc = max(soc * retain, limits.soc_min_mwh)
@@ -142,7 +142,13 @@ def _dispatch_loop(
             deficit -= d
         soc_out[t] = soc
         if surplus > 0.0:
-            budget_mw = max(cap_frac * produced_mwh - exported_mwh, 0.0) / dt_h
+            served_mwh += load[t] * dt_h
+            # E + e ≤ cap · (served + E + e)  ⟺  e ≤ (cap · served − (1 − cap) · E) / (1 − cap)
+            if cap_frac >= 1.0:
+                budget_mw = np.inf
+            else:
+                budget_mw = max(cap_frac * served_mwh - (1.0 - cap_frac) * exported_mwh, 0.0)
+                budget_mw /= (1.0 - cap_frac) * dt_h
             e = min(surplus, exp_lim, budget_mw)
             export[t] = e
             exported_mwh += e * dt_h
@@ -151,6 +157,9 @@ def _dispatch_loop(
             i = min(deficit, imp_lim)
             imports[t] = i
             shed[t] = deficit - i
+            served_mwh += (load[t] - deficit) * dt_h
+        else:
+            served_mwh += load[t] * dt_h
     return charge, discharge, soc_out, imports, export, curtail, shed
 
 

@@ -7,13 +7,14 @@ dispatch problem of :mod:`dctwin.planner.lp` is solved exactly by the greedy mer
 of the twin (renewables serve the load, the surplus charges the battery, the battery
 covers deficits, the grid the rest), provided that
 
-* the battery charges only from renewables (as in the LP),
+* the battery charges only from renewables and discharges only into the campus load
+  (as in the LP and the twin),
 * the import limit never binds (no storage reservation is then worth anything), and
 * a MWh exported is worth at least its variable O&M (exports are then maximal).
 
 Under these conditions every MWh of surplus stored avoids √η·√η MWh of import later,
 which no other use beats, so greedy minimises imports hour by hour; the export cap
-(a share of production over the period) and the split of curtailment between wind and
+(a share of delivered production over the period) and the split of curtailment between wind and
 PV (the LP curtails the technology with the higher VOM first) have closed forms given
 the greedy totals. The optimal dispatch cost and the imports are then LP value
 functions of the capacities, which enter only right-hand sides: both are **convex** in
@@ -151,8 +152,9 @@ def dispatch_totals(problem: PlanningProblem, x: np.ndarray) -> DispatchTotals:
             break
         soc0 = out[7]
     imp, g0, exportable, forced_curt, forced_curt_wind, flex_wind, max_imp, _, _ = out
+    # exports ≤ cap · delivered production, delivered = load − import + export (see problem.py)
     cap = p.export_cap_frac_of_production
-    export_cap = cap * g0 / (1.0 - cap) if cap < 1.0 else math.inf
+    export_cap = cap * (p.load_mwh - imp) / (1.0 - cap) if cap < 1.0 else math.inf
     ex = min(exportable, export_cap)
     flexible_curt = exportable - ex
     curt = forced_curt + flexible_curt
@@ -361,8 +363,8 @@ def _cost_scale(p: PlanningProblem) -> float:
 def _policy_slack(p: PlanningProblem, t: DispatchTotals) -> float:
     """≥ 0 when the policy holds; scaled by the period's load."""
     load = max(p.load_mwh, 1e-9)
-    if p.policy.kind == "annual":
-        return (t.solar_dispatched_mwh + t.wind_dispatched_mwh - load) / load
+    if p.policy.kind == "annual":  # delivered renewable energy ≥ load  ⟺  exports ≥ imports
+        return (t.export_mwh - t.import_mwh) / load
     share = 0.0 if p.policy.kind == "islanded" else p.grid_clean_share_frac
     target = 1.0 if p.policy.kind == "islanded" else p.policy.target_frac
     # 100 %: allow 1e-6 of the load so the constraint keeps a gradient (SLSQP needs one);

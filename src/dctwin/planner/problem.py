@@ -134,8 +134,8 @@ class PlanningProblem:
     import_limit_mw, export_limit_mw
         Grid connection limits (``math.inf`` = none). [MW]
     export_cap_frac_of_production
-        Exports over the period ≤ this share of renewable production (Moroccan Law
-        13-09 as amended: 20 %). [frac]
+        Exports over the period ≤ this share of delivered renewable production (Moroccan
+        Law 13-09 as amended: 20 %). [frac]
     ppa_volume_cap_mwh
         Upper bound on renewable generation (used + exported) over the period. [MWh]
     bounds
@@ -145,8 +145,16 @@ class PlanningProblem:
 
     Notes
     -----
-    The storage cycle is closed (state of charge at the end = at the start), and the
-    battery charges only from renewable generation, as in the twin's dispatch.
+    The storage cycle is closed (state of charge at the end = at the start); the battery
+    charges only from renewable generation and discharges only into the campus load, as
+    in the twin's dispatch.
+
+    *Delivered production* is the renewable energy that reaches the campus or the grid,
+    ``Σ (load − import + export)``: what a certificate ledger counts. Both the annual
+    policy (delivered ≥ load, i.e. ``Σ export ≥ Σ import``: net-zero grid exchange over
+    the year) and the surplus-sale cap (``Σ export ≤ cap · delivered``) use it, so that
+    cycling energy through the battery, whose losses are consumed, never earns
+    certificates or export rights.
     """
 
     load_mw: np.ndarray
