@@ -14,7 +14,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from dctwin.planner.lp import solve_lp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +23,7 @@ from dctwin.planner.fast import dispatch_totals, solve_fast
 from dctwin.planner.frontier import cost_frontier
 from dctwin.planner.handoff import plan_scenario
 from dctwin.planner.inputs import problem_from_results
+from dctwin.planner.lp import solve_lp
 from dctwin.planner.problem import CapacityBounds, PlanningProblem, Policy, parse_policy
 from dctwin.scenario import load_scenario
 

@@ -151,7 +151,7 @@ def dispatch_totals(problem: PlanningProblem, x: np.ndarray) -> DispatchTotals:
         if abs(out[7] - soc0) <= 1e-9 * max(e_mwh, 1.0):
             break
         soc0 = out[7]
-    imp, g0, exportable, forced_curt, forced_curt_wind, flex_wind, max_imp, _, _ = out
+    imp, _, exportable, forced_curt, forced_curt_wind, flex_wind, max_imp, _, _ = out
     # exports ≤ cap · delivered production, delivered = load − import + export (see problem.py)
     cap = p.export_cap_frac_of_production
     export_cap = cap * (p.load_mwh - imp) / (1.0 - cap) if cap < 1.0 else math.inf
