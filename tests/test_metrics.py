@@ -87,7 +87,8 @@ def test_site_summary_matching_and_emissions() -> None:
     )
     s = site_summary(f, 1.0, INFO)
     assert s["energy_balance_max_error_mw"] == 0.0
-    assert s["annual_renewable_share_frac"] == pytest.approx(0.5)  # 20 MWh generated / 40 MWh load
+    # 20 MWh generated, 8 curtailed: 12 MWh delivered (= 40 load − 30 import + 2 export) / 40 MWh load
+    assert s["annual_renewable_share_frac"] == pytest.approx(0.3)
     assert s["hourly_cfe_score_frac"] == pytest.approx((10 + 3 * 0.2 * 10) / 40)
     assert s["hours_fully_clean_h"] == 1.0
     assert s["emissions_location_t"] == pytest.approx(30 * 0.6)

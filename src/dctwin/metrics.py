@@ -167,17 +167,26 @@ def site_summary(frame: pd.DataFrame, dt_h: float, info: dict[str, Any]) -> dict
     return out
 
 
+def _delivered_mwh(e: dict[str, Any]) -> float:
+    """Renewable energy delivered to the campus or the grid: served load − import + export.
+    Curtailed energy and battery losses are not delivered. [MWh]"""
+    served = e["facility_load_mwh"] - e["load_shed_mwh"]
+    return float(served - e["grid_import_mwh"] + e["grid_export_mwh"])
+
+
 def _shares(e: dict[str, Any], cfe: pd.DataFrame) -> dict[str, Any]:
     load = cfe["load_mwh"].sum()
     clean = e["clean_supply_mwh"]
+    delivered = _delivered_mwh(e)
     return {
+        "renewable_delivered_mwh": delivered,
         "cfe_mwh": float(cfe["cfe_mwh"].sum()),
         "served_load_mwh": float(load),
         "hourly_cfe_score_frac": float(cfe["cfe_mwh"].sum() / load) if load > 0 else 1.0,
         "hours_fully_clean_h": float((cfe["cfe_frac"] >= 0.999).sum()),
         "hours_fully_clean_frac": float((cfe["cfe_frac"] >= 0.999).mean()) if len(cfe) else 1.0,
-        "annual_renewable_share_frac": float(min(clean, load) / load) if load > 0 else 1.0,
-        "renewable_to_load_ratio": float(clean / load) if load > 0 else float("inf"),
+        "annual_renewable_share_frac": float(min(delivered, load) / load) if load > 0 else 1.0,
+        "renewable_to_load_ratio": float(delivered / load) if load > 0 else float("inf"),
         "curtailment_frac": float(e["curtailment_mwh"] / clean) if clean > 0 else 0.0,
         "export_frac_of_production": float(e["grid_export_mwh"] / clean) if clean > 0 else 0.0,
     }
@@ -287,9 +296,10 @@ def campus_summary(
     out["racks"] = int(out["racks"])
     load = out["served_load_mwh"]
     clean = out["clean_supply_mwh"]
+    delivered = out["renewable_delivered_mwh"]
     out["hourly_cfe_score_frac"] = out["cfe_mwh"] / load if load > 0 else 1.0
-    out["annual_renewable_share_frac"] = min(clean, load) / load if load > 0 else 1.0
-    out["renewable_to_load_ratio"] = clean / load if load > 0 else float("inf")
+    out["annual_renewable_share_frac"] = min(delivered, load) / load if load > 0 else 1.0
+    out["renewable_to_load_ratio"] = delivered / load if load > 0 else float("inf")
     out["curtailment_frac"] = out["curtailment_mwh"] / clean if clean > 0 else 0.0
     out["pue_annual"] = (
         out["facility_load_mwh"] / out["it_load_mwh"] if out["it_load_mwh"] > 0 else float("nan")
