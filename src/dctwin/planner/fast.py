@@ -10,13 +10,14 @@ covers deficits, the grid the rest), provided that
 * the battery charges only from renewables and discharges only into the campus load
   (as in the LP and the twin),
 * the import limit never binds (no storage reservation is then worth anything), and
-* a MWh exported is worth at least its variable O&M (exports are then maximal).
+* exporting is never penalised (export price ≥ 0, so exports are maximal).
 
 Under these conditions every MWh of surplus stored avoids √η·√η MWh of import later,
 which no other use beats, so greedy minimises imports hour by hour; the export cap
-(a share of delivered production over the period) and the split of curtailment between wind and
-PV (the LP curtails the technology with the higher VOM first) have closed forms given
-the greedy totals. The optimal dispatch cost and the imports are then LP value
+(a share of delivered production over the period) has a closed form given the greedy
+totals. Variable O&M is paid on the energy the plants can produce, curtailed
+or not (an as-produced PPA with deemed-energy compensation), so it never steers dispatch.
+The optimal dispatch cost and the imports are then LP value
 functions of the capacities, which enter only right-hand sides: both are **convex** in
 the capacities. The planner is therefore a 4-variable convex programme whose objective
 and constraint are each one compiled pass over the year (≈ 0.1 ms for 8760 h), solved
@@ -151,7 +152,7 @@ def dispatch_totals(problem: PlanningProblem, x: np.ndarray) -> DispatchTotals:
         if abs(out[7] - soc0) <= 1e-9 * max(e_mwh, 1.0):
             break
         soc0 = out[7]
-    imp, _, exportable, forced_curt, forced_curt_wind, flex_wind, max_imp, _, _ = out
+    imp, _, exportable, forced_curt, _, _, max_imp, _, _ = out
     # exports ≤ cap · delivered production, delivered = load − import + export (see problem.py)
     cap = p.export_cap_frac_of_production
     export_cap = cap * (p.load_mwh - imp) / (1.0 - cap) if cap < 1.0 else math.inf
@@ -161,24 +162,19 @@ def dispatch_totals(problem: PlanningProblem, x: np.ndarray) -> DispatchTotals:
     solar_avail = _sum_cf(p.solar_cf) * pv * p.dt_h
     wind_avail = _sum_cf(p.wind_cf) * wd * p.dt_h
     c = p.costs
-    if c.wind_vom_per_mwh >= c.solar_vom_per_mwh:  # curtail the costlier technology first
-        curt_wind = forced_curt_wind + min(flexible_curt, flex_wind)
-        curt_wind = min(curt_wind, wind_avail)
-        curt_solar = curt - curt_wind
-    else:
-        curt_solar = min(curt, solar_avail)
-        curt_wind = curt - curt_solar
-    solar_disp = solar_avail - curt_solar
-    wind_disp = wind_avail - curt_wind
+    # curtailment is shared pro rata for reporting only: VOM is paid on available energy
+    share_solar = solar_avail / (solar_avail + wind_avail) if solar_avail + wind_avail > 0 else 0.0
+    solar_disp = solar_avail - curt * share_solar
+    wind_disp = wind_avail - curt * (1.0 - share_solar)
     capex = (
         c.solar_per_mw_yr * pv
         + c.wind_per_mw_yr * wd
         + c.battery_energy_per_mwh_yr * e_mwh
         + c.battery_power_per_mw_yr * p_mw
     )
-    opex = (
-        c.solar_vom_per_mwh * solar_disp
-        + c.wind_vom_per_mwh * wind_disp
+    opex = (  # VOM on available energy (as-produced PPA with deemed-energy compensation)
+        c.solar_vom_per_mwh * solar_avail
+        + c.wind_vom_per_mwh * wind_avail
         + c.import_price_per_mwh * imp
         - c.export_price_per_mwh * ex
     )
@@ -189,9 +185,8 @@ def dispatch_totals(problem: PlanningProblem, x: np.ndarray) -> DispatchTotals:
 
 def _conditions_hold(problem: PlanningProblem) -> str | None:
     """Why the greedy dispatch may not be exact for this problem, or None."""
-    c = problem.costs
-    if c.export_price_per_mwh < max(c.solar_vom_per_mwh, c.wind_vom_per_mwh):
-        return "export price below variable O&M"
+    if problem.costs.export_price_per_mwh < 0.0:
+        return "a negative export price"
     if math.isfinite(problem.ppa_volume_cap_mwh):
         return "a PPA volume cap"
     return None
@@ -267,6 +262,7 @@ def solve_fast(problem: PlanningProblem, x0: np.ndarray | None = None) -> PlanRe
 
     z = _ellipsoid_polish(both, z, lower / scale, upper / scale)
     x = np.clip(z, lower / scale, None) * scale
+    x = _close_zero_import_gap(p, x, upper)
     totals = dispatch_totals(p, x)
     if totals.max_import_mw > p.import_limit_mw + 1e-9:
         return _fallback(p, f"the import limit of {p.import_limit_mw:g} MW binds")
@@ -299,6 +295,21 @@ def _descend(
         else:
             break
     return best_z, best
+
+
+def _close_zero_import_gap(p: PlanningProblem, x: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """For islanded and 100 % CFE, grow the portfolio by the smallest factor that leaves no
+    grid energy at all (the search allows 1e-6 of the load so its constraint has a gradient;
+    more capacity never adds imports, so this ends, at a cost change of order 1e-5)."""
+    needs_zero = p.policy.kind == "islanded" or (p.policy.kind == "cfe" and p.policy.target_frac >= 1.0)
+    if not needs_zero:
+        return x
+    growth = 1e-6
+    candidate = x
+    while dispatch_totals(p, candidate).import_mwh > 1e-9 * max(p.load_mwh, 1.0) and growth < 0.05:
+        candidate = np.minimum(x * (1.0 + growth), upper)
+        growth *= 2.0
+    return candidate
 
 
 def _ellipsoid_polish(

@@ -76,7 +76,8 @@ class TechCosts:
     battery_energy_per_mwh_yr, battery_power_per_mw_yr
         Annualised capex + FOM of storage energy and of the inverter. [currency/MWh/yr], [currency/MW/yr]
     solar_vom_per_mwh, wind_vom_per_mwh
-        Variable O&M per MWh generated. [currency/MWh]
+        Variable O&M per MWh the plant can produce (paid on curtailed energy too, as under an
+        as-produced PPA with deemed-energy compensation). [currency/MWh]
     import_price_per_mwh, export_price_per_mwh
         Grid energy price and surplus sale price. [currency/MWh]
     """
