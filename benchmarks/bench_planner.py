@@ -18,13 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dctwin.planner.lp import solve_lp
-
 import dctwin
 from dctwin.engine import run
 from dctwin.planner.fast import solve_fast
 from dctwin.planner.frontier import DEFAULT_TARGETS, cost_frontier
 from dctwin.planner.inputs import problem_from_results
+from dctwin.planner.lp import solve_lp
 from dctwin.planner.problem import PlanningProblem, PlanResult, Policy, parse_policy
 from dctwin.scenario import load_scenario
 
