@@ -258,7 +258,7 @@ def frontier(
     """The cost-versus-CFE frontier: least-cost portfolio for each target, and its report."""
     from dctwin.engine import run as run_scenario
     from dctwin.planner.frontier import cost_frontier
-    from dctwin.planner.inputs import cost_catalogue, problem_from_results
+    from dctwin.planner.inputs import problem_from_results
     from dctwin.planner.problem import Policy
     from dctwin.report.frontier import build_frontier_report
     from dctwin.scenario import load_scenario
@@ -280,7 +280,7 @@ def frontier(
                 f"site {name!r} has no capacity at {sc.phase}; active sites: {results.sites}", "--site"
             )
         frame = cost_frontier(problem_from_results(results, name, Policy("annual")), levels)
-    catalogue = cost_catalogue()
+    catalogue = sc.costs
     table = Table(title=f"{sc.name} · {name} · {sc.phase} · {catalogue.currency} {catalogue.currency_year}")
     for label in (
         "policy",

@@ -187,8 +187,6 @@ def _conditions_hold(problem: PlanningProblem) -> str | None:
     """Why the greedy dispatch may not be exact for this problem, or None."""
     if problem.costs.export_price_per_mwh < 0.0:
         return "a negative export price"
-    if math.isfinite(problem.ppa_volume_cap_mwh):
-        return "a PPA volume cap"
     return None
 
 
@@ -196,6 +194,7 @@ _MAX_RESTARTS = 3  # SLSQP only has to get close; the ellipsoid polish finishes
 _FULL_CFE_SLACK = 1e-6
 _FEASIBILITY_TOL = 1e-6  # policy slack, as a share of the load
 _NAMES = ("solar_mw", "wind_mw", "battery_energy_mwh", "battery_power_mw")
+_UNITS = {"solar_mw": "MW", "wind_mw": "MW", "battery_energy_mwh": "MWh", "battery_power_mw": "MW"}
 
 
 def solve_fast(problem: PlanningProblem, x0: np.ndarray | None = None) -> PlanResult:
@@ -266,6 +265,11 @@ def solve_fast(problem: PlanningProblem, x0: np.ndarray | None = None) -> PlanRe
     totals = dispatch_totals(p, x)
     if totals.max_import_mw > p.import_limit_mw + 1e-9:
         return _fallback(p, f"the import limit of {p.import_limit_mw:g} MW binds")
+    # The PPA volume cap is checked, not imposed: the optimum of the relaxed problem that
+    # meets it is optimal for the capped one; otherwise the cap binds and the LP decides.
+    dispatched = totals.solar_dispatched_mwh + totals.wind_dispatched_mwh
+    if dispatched > p.ppa_volume_cap_mwh * (1.0 + 1e-9):
+        return _fallback(p, f"the PPA volume cap of {p.ppa_volume_cap_mwh:,.0f} MWh binds")
     if _policy_slack(p, totals) < -_FEASIBILITY_TOL:
         raise InfeasibleError(_infeasible_message(p, dispatch_totals(p, _largest(p))))
     return _plan(p, x, totals, time.perf_counter() - start, "fast")
@@ -406,13 +410,7 @@ def _largest(p: PlanningProblem) -> np.ndarray:
 
 def _infeasible_message(p: PlanningProblem, t: DispatchTotals) -> str:
     b = p.bounds
-    caps = [
-        f"{name} ≤ {hi:g}"
-        for name, (lo, hi) in zip(
-            _NAMES, (b.solar_mw, b.wind_mw, b.battery_energy_mwh, b.battery_power_mw), strict=True
-        )
-        if math.isfinite(hi)
-    ]
+    caps = [b.describe_cap(name, _UNITS[name]) for name in _NAMES if math.isfinite(getattr(b, name)[1])]
     return (
         f"policy {p.policy} cannot be met: at best {t.hourly_cfe_score_frac:.2%} hourly CFE "
         f"({t.import_mwh:,.0f} MWh of grid import left) within the capacity caps "

@@ -17,26 +17,31 @@ import pandas as pd
 from dctwin.planner.fast import solve_fast
 from dctwin.planner.inputs import cost_catalogue
 from dctwin.planner.problem import PlanningProblem, PlanResult, Policy
+from dctwin.scenario.planning import LandUse
 
 __all__ = ["DEFAULT_TARGETS", "cost_frontier", "land_use_ha", "plan_row"]
 
 DEFAULT_TARGETS = (0.80, 0.85, 0.90, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 1.00)
 
 
-def land_use_ha(plan: PlanResult, mounting: str = "single_axis") -> float:
+def land_use_ha(plan: PlanResult, mounting: str = "single_axis", land: LandUse | None = None) -> float:
     """Land taken by a plan's PV, wind and batteries. [ha]
 
-    Notes
-    -----
-    Total-area factors of the cost catalogue's ``[land]`` table (Ong et al. 2013 for PV,
-    Tarfaya for wind).
+    Parameters
+    ----------
+    plan
+        A solved plan.
+    mounting
+        PV mounting (``"single_axis"`` or ``"fixed"``).
+    land
+        Land-use factors (default: the built-in catalogue's ``[land]`` table: Ong et al.
+        2013 for PV, Tarfaya for wind).
     """
-    land = cost_catalogue().rows["land"]
-    solar = land["solar_single_axis_ha_per_mw" if mounting == "single_axis" else "solar_fixed_ha_per_mw"]
+    land = land or cost_catalogue().land
     return (
-        plan.solar_mw * solar
-        + plan.wind_mw * land["onwind_ha_per_mw"]
-        + plan.battery_energy_mwh * land["battery_ha_per_mwh"]
+        plan.solar_mw * land.solar_ha_per_mw(mounting)
+        + plan.wind_mw * land.onwind_ha_per_mw
+        + plan.battery_energy_mwh * land.battery_ha_per_mwh
     )
 
 
@@ -53,7 +58,10 @@ def plan_row(
     ) * problem.dt_h
     row["curtailment_frac"] = plan.curtailment_mwh / generated if generated > 0 else 0.0
     row["surplus_mwh"] = available
-    row["land_ha"] = land_use_ha(plan)
+    factors = problem.land_ha_per_unit
+    row["land_ha"] = (
+        land_use_ha(plan) if factors is None else sum(getattr(plan, k) * v for k, v in factors.items())
+    )
     if annual_cost_per_mwh:
         row["premium_over_annual_frac"] = plan.cost_per_mwh / annual_cost_per_mwh - 1.0
     return row

@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from dctwin.engine import run
 from dctwin.planner.fast import solve_fast
 from dctwin.planner.frontier import plan_row
 from dctwin.planner.inputs import problem_from_results
-from dctwin.planner.problem import CapacityBounds, PlanResult, Policy
+from dctwin.planner.problem import PlanResult, Policy
 from dctwin.scenario.schema import BuildStep, Scenario
 
 __all__ = ["PhasedPlan", "plan_scenario"]
@@ -81,13 +80,7 @@ def plan_scenario(scenario: Scenario, policy: Policy, up_to_phase: str | None = 
             if site.name not in results.sites:
                 continue
             already = built[site.name]
-            bounds = CapacityBounds(
-                solar_mw=(already["solar_mw"], np.inf),
-                wind_mw=(already["wind_mw"], np.inf),
-                battery_energy_mwh=(already["battery_energy_mwh"], np.inf),
-                battery_power_mw=(already["battery_power_mw"], np.inf),
-            )
-            problem = problem_from_results(results, site.name, policy, bounds=bounds)
+            problem = problem_from_results(results, site.name, policy, built=already)
             plan = solve_fast(problem)
             plans[(site.name, phase)] = plan
             built[site.name] = {k: max(getattr(plan, k), already[k]) for k in _CAPS}

@@ -9,83 +9,62 @@ handed back to the twin is simulated with exactly the physics it was sized on.
 from __future__ import annotations
 
 import math
-import tomllib
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from dctwin.economics import annualised_cost_per_unit
+from dctwin.errors import ScenarioError
 from dctwin.planner.problem import CapacityBounds, PlanningProblem, Policy, TechCosts
 from dctwin.results.model import Results
+from dctwin.scenario.planning import CostAssumptions, PlantCost
 from dctwin.scenario.schema import Site
 from dctwin.supply.solar import solar_geometry, solar_plant_mw
 from dctwin.supply.wind import turbine_curve, wind_farm_mw
 
-__all__ = ["CostCatalogue", "cost_catalogue", "problem_from_results", "tech_costs", "unit_profiles"]
+__all__ = ["cost_catalogue", "plan_bounds", "problem_from_results", "tech_costs", "unit_profiles"]
 
 
-@dataclass(frozen=True)
-class CostCatalogue:
-    """The cost catalogue (``scenario/data/costs.toml``) as read, with its currency.
-
-    Attributes
-    ----------
-    currency
-        ISO currency code of every money value.
-    currency_year
-        Price base year.
-    wacc_frac
-        Discount rate. [frac/yr]
-    rows
-        Technology name → its row (capex, FOM, lifetime, VOM, prices).
-    """
-
-    currency: str
-    currency_year: int
-    wacc_frac: float
-    rows: dict[str, dict[str, float]]
+def cost_catalogue() -> CostAssumptions:
+    """The built-in cost catalogue (``scenario/data/costs.toml``; sources in the file)."""
+    return CostAssumptions.model_validate({})
 
 
-@cache
-def cost_catalogue() -> CostCatalogue:
-    """The built-in cost catalogue (sources and currency year in the file)."""
-    text = (resources.files("dctwin.scenario") / "data" / "costs.toml").read_text(encoding="utf-8")
-    raw: dict[str, Any] = tomllib.loads(text)
-    rows = {k: dict(v) for k, v in raw.items() if isinstance(v, dict)}
-    return CostCatalogue(str(raw["currency"]), int(raw["currency_year"]), float(raw["wacc_frac"]), rows)
-
-
-def tech_costs(catalogue: CostCatalogue, mounting: str = "single_axis") -> TechCosts:
-    """Annualised capacity costs per MW / MWh and prices from the catalogue.
+def tech_costs(costs: CostAssumptions, mounting: str = "single_axis") -> TechCosts:
+    """Annualised capacity costs per MW / MWh and prices from a scenario's cost assumptions.
 
     Parameters
     ----------
-    catalogue
-        Cost catalogue.
+    costs
+        Cost assumptions (``scenario.costs``, or :func:`cost_catalogue`).
     mounting
         PV mounting, ``"fixed"`` or ``"single_axis"``, selecting the PV cost row.
+
+    Returns
+    -------
+    TechCosts
+        Capex annualised at ``costs.wacc_frac`` over each lifetime, plus FOM. [currency/MW/yr],
+        [currency/MWh/yr]; VOM and prices. [currency/MWh]
     """
-    rows, wacc = catalogue.rows, catalogue.wacc_frac
+    wacc = costs.wacc_frac
 
-    def per_unit(name: str, capex_key: str) -> float:
-        row = rows[name]
-        capex_per_mw = row[capex_key] * 1000.0  # per kW → per MW, per kWh → per MWh
-        return annualised_cost_per_unit(capex_per_mw, row["fom_frac_per_yr"], wacc, row["lifetime_yr"])
+    def per_mw(row: PlantCost) -> float:
+        return annualised_cost_per_unit(row.capex_per_kw * 1000.0, row.fom_frac_per_yr, wacc, row.lifetime_yr)
 
-    solar_row = "solar-single-axis" if mounting == "single_axis" else "solar-fixed"
+    storage = costs.battery_storage
+    solar = costs.solar(mounting)
     return TechCosts(
-        solar_per_mw_yr=per_unit(solar_row, "capex_per_kw"),
-        wind_per_mw_yr=per_unit("onwind", "capex_per_kw"),
-        battery_energy_per_mwh_yr=per_unit("battery-storage", "capex_per_kwh"),
-        battery_power_per_mw_yr=per_unit("battery-inverter", "capex_per_kw"),
-        solar_vom_per_mwh=rows[solar_row].get("vom_per_mwh", 0.0),
-        wind_vom_per_mwh=rows["onwind"].get("vom_per_mwh", 0.0),
-        import_price_per_mwh=rows["grid"]["import_price_per_mwh"],
-        export_price_per_mwh=rows["grid"]["export_price_per_mwh"],
+        solar_per_mw_yr=per_mw(solar),
+        wind_per_mw_yr=per_mw(costs.onwind),
+        battery_energy_per_mwh_yr=annualised_cost_per_unit(
+            storage.capex_per_kwh * 1000.0, storage.fom_frac_per_yr, wacc, storage.lifetime_yr
+        ),
+        battery_power_per_mw_yr=per_mw(costs.battery_inverter),
+        solar_vom_per_mwh=solar.vom_per_mwh,
+        wind_vom_per_mwh=costs.onwind.vom_per_mwh,
+        import_price_per_mwh=costs.grid.import_price_per_mwh,
+        export_price_per_mwh=costs.grid.export_price_per_mwh,
     )
 
 
@@ -124,13 +103,56 @@ def unit_profiles(results: Results, site: Site) -> tuple[np.ndarray, np.ndarray]
     return solar_cf, wind_cf
 
 
+def plan_bounds(
+    site: Site, costs: CostAssumptions, built: Mapping[str, float] | None = None
+) -> CapacityBounds:
+    """Capacity bounds of a site: what is already built (lower) and its limits (upper).
+
+    Parameters
+    ----------
+    site
+        The site; ``site.limits`` caps each technology (MW, MWh or land in ha).
+    costs
+        Cost assumptions, for the land-use factors that turn hectares into MW.
+    built
+        Capacity built in earlier phases by name (``solar_mw``, ``wind_mw``,
+        ``battery_energy_mwh``, ``battery_power_mw``); it is kept. [MW], [MWh]
+
+    Returns
+    -------
+    CapacityBounds
+        With ``origins`` naming the scenario field behind each finite upper bound.
+
+    Raises
+    ------
+    ScenarioError
+        A limit is below what earlier phases already built.
+    """
+    built = dict(built or {})
+    uppers = site.limits.upper_bounds(costs.land, site.solar.mounting)
+    pairs: dict[str, tuple[float, float]] = {}
+    origins: dict[str, str] = {}
+    for key, (upper, origin) in uppers.items():
+        lower = float(built.get(key, 0.0))
+        if upper < lower - 1e-9:
+            raise ScenarioError(
+                f"site {site.name!r}: the limit {key} ≤ {upper:,.6g} ({origin}) is below the "
+                f"{lower:,.6g} built in earlier phases; raise the limit"
+            )
+        pairs[key] = (lower, upper)
+        if origin:
+            origins[key] = f"{site.name}: {origin}"
+    return CapacityBounds(**pairs, origins=origins)
+
+
 def problem_from_results(
     results: Results,
     site_name: str,
     policy: Policy,
     *,
+    built: Mapping[str, float] | None = None,
     bounds: CapacityBounds | None = None,
-    catalogue: CostCatalogue | None = None,
+    costs: CostAssumptions | None = None,
 ) -> PlanningProblem:
     """The planning problem of one site of a twin run.
 
@@ -142,18 +164,22 @@ def problem_from_results(
         Site to plan.
     policy
         Procurement policy.
+    built
+        Capacity built in earlier phases, kept as lower bounds (see :func:`plan_bounds`).
     bounds
-        Capacity bounds (default: none; for phasing, the capacity already built as minimum).
-    catalogue
-        Cost catalogue (default: the built-in one).
+        Explicit capacity bounds, replacing the site's limits and ``built``.
+    costs
+        Cost assumptions (default: the scenario's ``costs``).
 
     Returns
     -------
     PlanningProblem
-        Load = the twin's facility load; grid, battery and export terms from the scenario.
+        Load = the twin's facility load; grid, battery, export terms, limits and PPA volume
+        from the scenario.
     """
     scenario = results.scenario
     site = next(s for s in scenario.sites if s.name == site_name)
+    costs = costs or scenario.costs
     frame = results.site_frame(site_name)
     solar_cf, wind_cf = unit_profiles(results, site)
     dt_h = scenario.time.dt_h
@@ -161,12 +187,13 @@ def problem_from_results(
     grid = site.grid
     import_limit = grid.import_limit_mw if grid.import_limit_mw is not None else math.inf
     export_limit = grid.export_limit_mw if grid.export_limit_mw is not None else math.inf
+    ppa_cap_yr = site.limits.ppa_volume_cap_mwh_per_yr
     return PlanningProblem(
         load_mw=frame["facility_load_mw"].to_numpy(dtype=float),
         solar_cf=solar_cf,
         wind_cf=wind_cf,
         dt_h=dt_h,
-        costs=tech_costs(catalogue or cost_catalogue(), site.solar.mounting),
+        costs=tech_costs(costs, site.solar.mounting),
         policy=policy,
         grid_clean_share_frac=grid.clean_share_frac,
         round_trip_efficiency_frac=site.battery.round_trip_efficiency_frac,
@@ -175,6 +202,12 @@ def problem_from_results(
         import_limit_mw=import_limit,
         export_limit_mw=export_limit,
         export_cap_frac_of_production=grid.export_cap_frac_of_production,
-        bounds=bounds or CapacityBounds(),
+        ppa_volume_cap_mwh=math.inf if ppa_cap_yr is None else ppa_cap_yr * period_h / 8760.0,
+        bounds=bounds or plan_bounds(site, costs, built),
         year_weight=8760.0 / period_h,
+        land_ha_per_unit={
+            "solar_mw": costs.land.solar_ha_per_mw(site.solar.mounting),
+            "wind_mw": costs.land.onwind_ha_per_mw,
+            "battery_energy_mwh": costs.land.battery_ha_per_mwh,
+        },
     )

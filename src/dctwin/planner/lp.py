@@ -695,12 +695,14 @@ def _binding_caps(e: _Elastic, m: linopy.Model) -> list[str]:
         cap, unit = e.upper[key], _UNITS[key]
         if not math.isfinite(cap):
             continue
+        origin = e.problem.bounds.origins.get(key)
+        where = f" [{origin}]" if origin else ""
         if cap > e.lower[key] + 1e-9:
             dual = abs(float(m.constraints[f"cap_{key}"].dual))
             if dual > 1e-6:
-                found.append(f"{key} ≤ {cap:,.6g} {unit} (each extra {unit} recovers {dual:,.3g} MWh)")
+                found.append(f"{key} ≤ {cap:,.6g} {unit}{where} (each extra {unit} recovers {dual:,.3g} MWh)")
         elif (gain := e.recovered_mwh((key,))) > tol:
-            found.append(f"{key} ≤ {cap:,.6g} {unit} (lifting it recovers {gain:,.1f} MWh)")
+            found.append(f"{key} ≤ {cap:,.6g} {unit}{where} (lifting it recovers {gain:,.1f} MWh)")
     pair = ("battery_energy_mwh", "battery_power_mw")
     both_capped = all(math.isfinite(e.upper[k]) for k in pair)
     if (

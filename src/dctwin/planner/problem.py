@@ -100,12 +100,21 @@ class CapacityBounds:
     ----------
     solar_mw, wind_mw, battery_energy_mwh, battery_power_mw
         ``(min, max)`` pairs; ``max`` may be ``math.inf``. [MW], [MWh]
+    origins
+        Capacity name → the scenario field that sets its upper bound (for messages).
     """
 
     solar_mw: tuple[float, float] = (0.0, math.inf)
     wind_mw: tuple[float, float] = (0.0, math.inf)
     battery_energy_mwh: tuple[float, float] = (0.0, math.inf)
     battery_power_mw: tuple[float, float] = (0.0, math.inf)
+    origins: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def describe_cap(self, key: str, unit: str) -> str:
+        """``key ≤ bound unit``, with the scenario field behind the bound when known."""
+        text = f"{key} ≤ {getattr(self, key)[1]:,.6g} {unit}".rstrip()
+        origin = self.origins.get(key)
+        return f"{text} [{origin}]" if origin else text
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,9 @@ class PlanningProblem:
         Capacity bounds.
     year_weight
         Factor that scales the period's operating costs to one year (8760 h / period). [1]
+    land_ha_per_unit
+        Land per unit of each capacity (keys as :class:`CapacityBounds`), for reporting;
+        ``None``: the built-in catalogue's single-axis factors. [ha/MW], [ha/MWh]
 
     Notes
     -----
@@ -174,6 +186,7 @@ class PlanningProblem:
     ppa_volume_cap_mwh: float = math.inf
     bounds: CapacityBounds = field(default_factory=CapacityBounds)
     year_weight: float = 1.0
+    land_ha_per_unit: dict[str, float] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.load_mw)

@@ -270,7 +270,7 @@ def _explain(err: Any, unit: str, loc: tuple[Any, ...]) -> str:
     if kind in _BOUND_WORDS:
         bound = next(iter(ctx.values()))
         fix = ""
-        if unit in {"frac", "frac/d", "frac/K"} and isinstance(value, int | float) and 1 < value <= 100:
+        if unit.startswith("frac") and isinstance(value, int | float) and 1 < value <= 100:
             fix = f"; fractions are 0–1, not percent: did you mean {value / 100:g}?"
         fix = fix or "; set a value inside the bound"
         return f"must be {_BOUND_WORDS[kind]} {bound} {unit}, got {shown}{fix}"

@@ -18,7 +18,11 @@ import re
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from dctwin.scenario.planning import CostAssumptions, SupplyLimits
+from dctwin.scenario.schema_base import Model as _Model
+from dctwin.scenario.schema_base import _extra, q
 
 __all__ = [
     "BatteryDesign",
@@ -38,45 +42,6 @@ __all__ = [
 ]
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-
-
-def _extra(unit: str, source: str) -> Any:
-    return {"unit": unit, "source": source}
-
-
-def q(default: Any, unit: str, description: str, source: str, **bounds: Any) -> Any:
-    """Declare a quantity: default, unit, description, source of the default, bounds.
-
-    Parameters
-    ----------
-    default
-        Default value (``...`` for required).
-    unit
-        Unit string shown in errors and docs, e.g. ``"MW"``, ``"frac"``, ``"°C"``.
-    description
-        One-line meaning of the field.
-    source
-        Where the default comes from (datasheet, paper, regulator, or ``"E: ..."``
-        for our own derivation with its method).
-    **bounds
-        ``ge``, ``gt``, ``le``, ``lt``, ``min_length``, ``max_length`` as in pydantic.
-    """
-    return Field(
-        default, description=f"{description} [{unit}]", json_schema_extra=_extra(unit, source), **bounds
-    )
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-    def __repr__(self) -> str:  # short reprs: the full dump is model_dump()
-        keys = list(type(self).model_fields)[:4]
-        inner = ", ".join(f"{k}={getattr(self, k)!r}" for k in keys if not _is_model(getattr(self, k)))
-        return f"{type(self).__name__}({inner}, …)"
-
-
-def _is_model(value: Any) -> bool:
-    return isinstance(value, BaseModel | list | tuple | dict)
 
 
 def _twelve(unit: str, description: str, source: str, default: list[float]) -> Any:
@@ -900,6 +865,9 @@ class Site(_Model):
     battery: BatteryDesign = Field(default_factory=BatteryDesign)
     grid: GridConnection = Field(default_factory=GridConnection)
     cooling: CoolingDesign = Field(default_factory=CoolingDesign)
+    limits: SupplyLimits = Field(
+        default_factory=SupplyLimits, description="Planner limits on PV, wind, storage and PPA volume"
+    )
     builds: list[BuildStep] = Field(default_factory=list, description="Capacity added per phase")
 
     @field_validator("name")
@@ -940,6 +908,10 @@ class Scenario(_Model):
     workload: WorkloadProfile = Field(default_factory=WorkloadProfile)
     hardware: dict[str, HardwareSpec] = Field(
         default_factory=dict, description="Extra or overriding hardware catalogue entries"
+    )
+    costs: CostAssumptions = Field(
+        default_factory=lambda: CostAssumptions.model_validate({}),
+        description="Cost assumptions; any value left out takes the built-in catalogue's (costs.toml)",
     )
 
     def __repr__(self) -> str:
