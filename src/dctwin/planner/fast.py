@@ -120,10 +120,6 @@ def _greedy_pass(
     return imp, used_or_stored, exportable, forced_curt, forced_curt_wind, flex_wind, max_imp, soc, 0.0
 
 
-def _sum_cf(cf: np.ndarray) -> float:
-    return float(np.sum(cf))
-
-
 def dispatch_totals(problem: PlanningProblem, x: np.ndarray) -> DispatchTotals:
     """Exact optimal dispatch totals and yearly cost for capacities ``x``.
 
@@ -159,8 +155,8 @@ def dispatch_totals(problem: PlanningProblem, x: np.ndarray) -> DispatchTotals:
     ex = min(exportable, export_cap)
     flexible_curt = exportable - ex
     curt = forced_curt + flexible_curt
-    solar_avail = _sum_cf(p.solar_cf) * pv * p.dt_h
-    wind_avail = _sum_cf(p.wind_cf) * wd * p.dt_h
+    solar_per_mw, wind_per_mw = p.available_mwh_per_mw
+    solar_avail, wind_avail = solar_per_mw * pv, wind_per_mw * wd
     c = p.costs
     # curtailment is shared pro rata for reporting only: VOM is paid on available energy
     share_solar = solar_avail / (solar_avail + wind_avail) if solar_avail + wind_avail > 0 else 0.0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -199,10 +200,15 @@ class PlanningProblem:
         """Length of the modelled period. [h]"""
         return len(self.load_mw) * self.dt_h
 
-    @property
+    @cached_property
     def load_mwh(self) -> float:
         """Load over the period. [MWh]"""
         return float(np.sum(self.load_mw) * self.dt_h)
+
+    @cached_property
+    def available_mwh_per_mw(self) -> tuple[float, float]:
+        """PV and wind energy one MW could produce over the period. [MWh/MW]"""
+        return float(np.sum(self.solar_cf)) * self.dt_h, float(np.sum(self.wind_cf)) * self.dt_h
 
 
 @dataclass(frozen=True)
