@@ -33,6 +33,7 @@ __all__ = [
     "new_domains",
     "place",
     "release",
+    "release_whole",
     "reserve_whole",
 ]
 
@@ -287,6 +288,14 @@ def reserve_whole(d: Domains, pool: int, count: int, out_domain: np.ndarray, at:
                 out_domain[at + taken] = k
                 taken += 1
     return taken
+
+
+@njit(cache=True)
+def release_whole(d: Domains, domains: np.ndarray, at: int, count: int) -> None:
+    """Give back whole domains taken by :func:`reserve_whole`."""
+    for i in range(at, at + count):
+        k = domains[i]
+        _change(d, k, d.cap[k] - d.free[k])
 
 
 def check_domains(d: Domains) -> None:
