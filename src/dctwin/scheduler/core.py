@@ -30,14 +30,15 @@ whenever its pending events become stale (preemption, failure, speed change).
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 from numba import njit
+from numba.experimental import structref
 
 from dctwin.dispatch import dispatch_step
 from dctwin.scheduler.heap import heap_pop, heap_push
 from dctwin.scheduler.placement import Domains, place, release, release_whole, reserve_whole
+from dctwin.scheduler.structs import RecordType
 from dctwin.supply.battery import BatteryLimits
 
 __all__ = [
@@ -62,7 +63,12 @@ _EPOCH_BITS = 24
 _KIND_BITS = 3
 
 
-class Jobs(NamedTuple):
+@structref.register
+class JobsType(RecordType):
+    """numba type of :class:`Jobs`."""
+
+
+class Jobs(structref.StructRefProxy):
     """Per-job arrays (static inputs first, then state and results)."""
 
     gpus: np.ndarray  # int64 [GPU]
@@ -103,7 +109,16 @@ class Jobs(NamedTuple):
     in_flex: np.ndarray  # int64: 1 if the job's power is in the site's flexible sum
 
 
-class Tenants(NamedTuple):
+JOBS_FIELDS = tuple(Jobs.__annotations__)
+structref.define_proxy(Jobs, JobsType, list(JOBS_FIELDS))
+
+
+@structref.register
+class TenantsType(RecordType):
+    """numba type of :class:`Tenants`."""
+
+
+class Tenants(structref.StructRefProxy):
     """Per-tenant quota and fair-share state."""
 
     nominal_gpus: np.ndarray  # int64
@@ -123,7 +138,16 @@ class Tenants(NamedTuple):
     swarm_clean_j: np.ndarray  # float64
 
 
-class Sites(NamedTuple):
+TENANTS_FIELDS = tuple(Tenants.__annotations__)
+structref.define_proxy(Tenants, TenantsType, list(TENANTS_FIELDS))
+
+
+@structref.register
+class SitesType(RecordType):
+    """numba type of :class:`Sites`."""
+
+
+class Sites(structref.StructRefProxy):
     """Per-site inputs by tick (2-D: site × tick) and the dispatch state."""
 
     clean_mw: np.ndarray
@@ -161,7 +185,16 @@ class Sites(NamedTuple):
     busy_gpu_s: np.ndarray  # this tick: GPU-seconds held by individual jobs
 
 
-class Params(NamedTuple):
+SITES_FIELDS = tuple(Sites.__annotations__)
+structref.define_proxy(Sites, SitesType, list(SITES_FIELDS))
+
+
+@structref.register
+class ParamsType(RecordType):
+    """numba type of :class:`Params`."""
+
+
+class Params(structref.StructRefProxy):
     """Policy parameters (floats in a float64 array, ints in an int64 array, by position)."""
 
     f: np.ndarray
@@ -169,6 +202,10 @@ class Params(NamedTuple):
 
 
 # float params
+
+
+PARAMS_FIELDS = tuple(Params.__annotations__)
+structref.define_proxy(Params, ParamsType, list(PARAMS_FIELDS))
 P_DT_S, P_ALPHA, P_CAP_FLOOR, P_RESTART_S, P_FAIL_PER_GPU_S, P_WALLTIME_FACTOR = 0, 1, 2, 3, 4, 5
 P_W_QOS, P_W_FS, P_W_AGE, P_W_SIZE, P_AGE_NORM_S, P_HALF_LIFE_S = 6, 7, 8, 9, 10, 11
 P_BATCH_MARGIN = 12
@@ -176,7 +213,12 @@ P_BATCH_MARGIN = 12
 I_POWER_AWARE, I_COVERS_FIRM, I_DEPTH, I_EVENT_DEPTH, I_MAX_GPUS, I_RECORD = 0, 1, 2, 3, 4, 5
 
 
-class Work(NamedTuple):
+@structref.register
+class WorkType(RecordType):
+    """numba type of :class:`Work`."""
+
+
+class Work(structref.StructRefProxy):
     """Scratch arrays: heaps, lists, allocation slots, per-pool and per-tick outputs."""
 
     ev_key: np.ndarray
@@ -188,9 +230,8 @@ class Work(NamedTuple):
     ended: np.ndarray  # jobs that ended this tick (energy attribution)
     slot_domain: np.ndarray
     slot_gpus: np.ndarray
-    counters: (
-        np.ndarray
-    )  # int64: [ev_size, pend_size, n_running, n_ended, slot_top, next_arrival, events, fail_draw]
+    # counters (int64): ev_size, pend_size, n_running, n_ended, slot_top, next_arrival, events, fail_draw
+    counters: np.ndarray
     fail_draws: np.ndarray  # standard exponentials
     pool_site: np.ndarray
     pool_w_train: np.ndarray  # W per GPU at training power
@@ -237,6 +278,12 @@ class Work(NamedTuple):
 
 
 # ------------------------------------------------------------------------- small helpers
+
+
+WORK_FIELDS = tuple(Work.__annotations__)
+structref.define_proxy(Work, WorkType, list(WORK_FIELDS))
+
+
 @njit(cache=True)
 def _pack(job: int, epoch: int, kind: int) -> int:
     return ((job << _EPOCH_BITS) | (epoch & ((1 << _EPOCH_BITS) - 1))) << _KIND_BITS | kind
@@ -427,12 +474,12 @@ def _start(
     work.running[c[2]] = j
     c[2] += 1
     jobs.epoch[j] += 1
-    _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], EV_FINISH)
+    _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
     rate = par.f[P_FAIL_PER_GPU_S] * jobs.gpus[j]
     if rate > 0:
         draw = work.fail_draws[c[7] % len(work.fail_draws)]
         c[7] += 1
-        _push_event(work, t + draw / rate, j, jobs.epoch[j], EV_FAIL)
+        _push_event(work, t + draw / rate, j, jobs.epoch[j], np.int64(EV_FAIL))
     if par.i[I_RECORD] == 1:
         k, top = work.seg_counts[0], work.seg_counts[1]
         if k < len(work.seg_job) and top + used <= len(work.seg_domain):
@@ -703,7 +750,7 @@ def _preempt_for(
     for r in order:
         if dom.pool_free[best_p] >= g and _quota_ok(tenants, ten, g)[0]:
             break
-        _interrupt(jobs, tenants, sites, work, dom, par, victims[r], t, True, tick)
+        _interrupt(jobs, tenants, sites, work, dom, par, victims[r], t, np.bool_(True), tick)
     return dom.pool_free[best_p] >= g and _quota_ok(tenants, ten, g)[0]
 
 
@@ -730,7 +777,7 @@ def _schedule(
         preemptor = deep and jobs.qos[j] != PREEMPTIBLE
         blocked = r == NO_CAPACITY or r == NO_QUOTA  # explicit comparisons: numba
         if blocked and preemptor and _preempt_for(jobs, tenants, sites, work, dom, par, j, t, tick):
-            r = _try_start(jobs, tenants, sites, work, dom, par, j, t, False)
+            r = _try_start(jobs, tenants, sites, work, dom, par, j, t, np.bool_(False))
             if r == START:
                 continue
         if r == NO_CAPACITY and not have_reservation:
@@ -760,12 +807,12 @@ def _retime_flexible(jobs: Jobs, sites: Sites, work: Work, par: Params, s: int, 
         _account_energy(jobs, j, t, work)
         _set_speed(jobs, j, cap, par)
         jobs.epoch[j] += 1
-        _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], EV_FINISH)
+        _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
         if rate > 0:
             c = work.counters
             draw = work.fail_draws[c[7] % len(work.fail_draws)]
             c[7] += 1
-            _push_event(work, t + draw / (rate * jobs.gpus[j]), j, jobs.epoch[j], EV_FAIL)
+            _push_event(work, t + draw / (rate * jobs.gpus[j]), j, jobs.epoch[j], np.int64(EV_FAIL))
 
 
 @njit(cache=True)
@@ -784,7 +831,7 @@ def _urgent_to_firm(jobs: Jobs, sites: Sites, work: Work, par: Params, t: float)
                 _account_energy(jobs, j, t, work)
                 _set_speed(jobs, j, 1.0, par)
                 jobs.epoch[j] += 1
-                _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], EV_FINISH)
+                _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
 
 
 @njit(cache=True)
@@ -816,14 +863,14 @@ def _inference(
             if work.inf_n[p] < need:  # preempt preemptible jobs of this pool, latest first
                 n = work.counters[2]
                 for _ in range(n):
-                    victim, latest = -1, -np.inf
+                    victim, latest = np.int64(-1), -np.inf
                     for r in range(work.counters[2]):
                         v = work.running[r]
                         if jobs.pool[v] == p and jobs.qos[v] == PREEMPTIBLE and jobs.prog_from_s[v] > latest:
                             victim, latest = v, jobs.prog_from_s[v]
                     if victim < 0:
                         break
-                    _interrupt(jobs, tenants, sites, work, dom, par, victim, t, True, tick)
+                    _interrupt(jobs, tenants, sites, work, dom, par, victim, t, np.bool_(True), tick)
                     got = reserve_whole(dom, p, need - work.inf_n[p], work.inf_domains, base + work.inf_n[p])
                     work.inf_n[p] += got
                     if work.inf_n[p] >= need:
@@ -872,7 +919,7 @@ def _fit_power(
             avail = min(limit - (constrained - flex_now), sites.it_cap_now_mw[s] * 1e6 - (total - flex_now))
             if sites.w_flex_full[s] * sites.cap_flex[s] <= avail + 1e-6:
                 break
-            victim, latest = -1, -np.inf
+            victim, latest = np.int64(-1), -np.inf
             for r in range(work.counters[2]):
                 v = work.running[r]
                 mine = jobs.site[v] == s and jobs.in_flex[v] == 1 and jobs.qos[v] == qos_victim
@@ -880,14 +927,14 @@ def _fit_power(
                     victim, latest = v, jobs.prog_from_s[v]
             if victim < 0:
                 break
-            _interrupt(jobs, tenants, sites, work, dom, par, victim, t, True, tick)
+            _interrupt(jobs, tenants, sites, work, dom, par, victim, t, np.bool_(True), tick)
 
 
 @njit(cache=True)
 def _quota_room(tenants: Tenants, i: int) -> int:
     """Most GPUs tenant ``i`` may add now (nominal headroom plus what it may borrow)."""
     lo, hi = 0, 1 << 24
-    if not _quota_ok(tenants, i, 1)[0]:
+    if not _quota_ok(tenants, i, np.int64(1))[0]:
         return 0
     while lo < hi:  # admissibility is monotone in the request
         mid = (lo + hi + 1) // 2
@@ -1117,7 +1164,7 @@ def run_core(
         _update_fairshare(tenants, par)
         if tick % rebuild_every == 0:
             _rebuild_pending(jobs, tenants, work, par)
-        held = _schedule(jobs, tenants, sites, work, dom, par, t0, par.i[I_DEPTH], tick, True)
+        held = _schedule(jobs, tenants, sites, work, dom, par, t0, par.i[I_DEPTH], tick, np.bool_(True))
         _swarm(tenants, sites, work, dom, par, swarm_gpu_s, t0, tick)
         for s in range(n_sites):
             work.out_power_held_gpus[s, tick] = held / n_sites
@@ -1147,9 +1194,9 @@ def run_core(
                     ):
                         _complete(jobs, tenants, sites, work, dom, j, t)
                     else:  # rounding: finish a moment later
-                        _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], EV_FINISH)
+                        _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
                         continue
                 else:
-                    _interrupt(jobs, tenants, sites, work, dom, par, j, t, False, tick)
-            _schedule(jobs, tenants, sites, work, dom, par, t, par.i[I_EVENT_DEPTH], tick, False)
+                    _interrupt(jobs, tenants, sites, work, dom, par, j, t, np.bool_(False), tick)
+            _schedule(jobs, tenants, sites, work, dom, par, t, par.i[I_EVENT_DEPTH], tick, np.bool_(False))
         _tick_end(jobs, tenants, sites, work, dom, par, t1, tick)

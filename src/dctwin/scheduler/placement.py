@@ -20,11 +20,11 @@ aggregated small-job swarm (:func:`reserve_whole`).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from numba import njit
+from numba.experimental import structref
 
+from dctwin.scheduler.structs import RecordType, make_struct
 from dctwin.scheduler.topology import Topology
 
 __all__ = [
@@ -38,7 +38,12 @@ __all__ = [
 ]
 
 
-class Domains(NamedTuple):
+@structref.register
+class DomainsType(RecordType):
+    """numba type of :class:`Domains`."""
+
+
+class Domains(structref.StructRefProxy):
     """Free-GPU state of every NVLink domain and the indexes over it.
 
     Attributes
@@ -79,29 +84,37 @@ class Domains(NamedTuple):
     max_cap: np.ndarray
 
 
+DOMAIN_FIELDS = tuple(Domains.__annotations__)
+structref.define_proxy(Domains, DomainsType, list(DOMAIN_FIELDS))
+
+
 def new_domains(topology: Topology) -> Domains:
     """All domains free."""
     n = len(topology.domain_gpus)
     cap = topology.domain_gpus.astype(np.int32)
     max_cap = int(cap.max()) if n else 1
     n_pools = len(topology.pools)
-    d = Domains(
-        free=cap.copy(),
-        cap=cap,
-        pool=topology.domain_pool.astype(np.int32),
-        su=topology.domain_su.astype(np.int32),
-        head=np.full(n_pools * (max_cap + 1), -1, dtype=np.int32),
-        next_=np.full(n, -1, dtype=np.int32),
-        prev=np.full(n, -1, dtype=np.int32),
-        su_whole=topology.su_domains.astype(np.int32).copy(),
-        su_first=topology.su_first_domain.astype(np.int32),
-        su_n=topology.su_domains.astype(np.int32),
-        pool_first_su=topology.pool_first_su.astype(np.int32),
-        pool_n_su=topology.pool_sus.astype(np.int32),
-        pool_whole=topology.pool_domains.astype(np.int32).copy(),
-        pool_free=np.asarray([p.gpus for p in topology.pools], dtype=np.int64),
-        pool_cap=np.asarray([p.domain_gpus for p in topology.pools], dtype=np.int32),
-        max_cap=np.array([max_cap], dtype=np.int32),
+    d = make_struct(
+        Domains,
+        DOMAIN_FIELDS,
+        dict(
+            free=cap.copy(),
+            cap=cap,
+            pool=topology.domain_pool.astype(np.int32),
+            su=topology.domain_su.astype(np.int32),
+            head=np.full(n_pools * (max_cap + 1), -1, dtype=np.int32),
+            next_=np.full(n, -1, dtype=np.int32),
+            prev=np.full(n, -1, dtype=np.int32),
+            su_whole=topology.su_domains.astype(np.int32).copy(),
+            su_first=topology.su_first_domain.astype(np.int32),
+            su_n=topology.su_domains.astype(np.int32),
+            pool_first_su=topology.pool_first_su.astype(np.int32),
+            pool_n_su=topology.pool_sus.astype(np.int32),
+            pool_whole=topology.pool_domains.astype(np.int32).copy(),
+            pool_free=np.asarray([p.gpus for p in topology.pools], dtype=np.int64),
+            pool_cap=np.asarray([p.domain_gpus for p in topology.pools], dtype=np.int32),
+            max_cap=np.array([max_cap], dtype=np.int32),
+        ),
     )
     for k in range(n - 1, -1, -1):  # insert backwards so that lower indices come first
         _insert(d, k)

@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from dctwin.scenario.scheduler import SchedulerConfig
 from dctwin.scenario.tenants import Tenant
 from dctwin.scheduler import core
 from dctwin.scheduler.placement import Domains, new_domains
+from dctwin.scheduler.structs import make_struct
 from dctwin.scheduler.topology import Topology
 from dctwin.supply.battery import BatteryParams
 from dctwin.workload.jobs import END_STATES, KINDS, QOS_CLASSES, JobTable, SwarmDemand
@@ -144,6 +146,10 @@ class ScheduleResult:
         )
 
 
+def _make(proxy: type, fields: tuple[str, ...], **values: object) -> Any:
+    return make_struct(proxy, fields, values)
+
+
 def _masks(allowed: np.ndarray) -> np.ndarray:
     allowed = np.asarray(allowed, dtype=bool)
     if allowed.ndim != 2:
@@ -166,7 +172,7 @@ def _jobs(table: JobTable, masks: np.ndarray, topology: Topology) -> core.Jobs:
         _ = p
     state[(masks == 0) | (table.gpus > largest)] = core.REJECTED
     deadline = np.where(np.isnan(table.deadline_s), np.inf, table.deadline_s)
-    return core.Jobs(
+    return _make(core.Jobs, core.JOBS_FIELDS, 
         gpus=table.gpus.astype(np.int64),
         submit_s=table.submit_s.astype(np.float64),
         duration_s=table.duration_s.astype(np.float64),
@@ -224,7 +230,7 @@ def _tenants(tenants: Sequence[Tenant], gpus: int, swarm_masks: np.ndarray) -> c
     weights = np.array([t.fairshare_weight for t in tenants], dtype=float)
     shares = weights / weights.sum() if k else weights
     z = np.zeros
-    return core.Tenants(
+    return _make(core.Tenants, core.TENANTS_FIELDS, 
         nominal_gpus=nominal,
         borrow_limit_gpus=borrow,
         lend_limit_gpus=lend,
@@ -253,7 +259,7 @@ def _sites(series: Sequence[SiteSeries], dt_h: float, config: SchedulerConfig) -
     allowance = np.full_like(pue, config.grid_allowance_mw)
     b = [s.battery for s in series]
     z = np.zeros
-    return core.Sites(
+    return _make(core.Sites, core.SITES_FIELDS, 
         clean_mw=stack("clean_mw"),
         pue=pue,
         it_cap_mw=stack("it_limit_mw"),
@@ -308,7 +314,7 @@ def _work(
     grid = (n_sites, n_ticks)
     z = np.zeros
     n_dom = len(topology.domain_gpus)
-    return core.Work(
+    return _make(core.Work, core.WORK_FIELDS, 
         ev_key=z(4 * n + 64),
         ev_val=np.zeros(4 * n + 64, dtype=np.int64),
         pend_key=z(n + 64),
@@ -384,7 +390,7 @@ def _params(config: SchedulerConfig, dt_h: float, jobs: JobTable, record: bool) 
     i[core.I_DEPTH] = config.backfill_depth
     i[core.I_EVENT_DEPTH] = config.event_depth
     i[core.I_MAX_GPUS] = int(jobs.gpus.max()) if len(jobs) else 1
-    return core.Params(f=f, i=i)
+    return _make(core.Params, core.PARAMS_FIELDS, f=f, i=i)
 
 
 def _swarm_per_tick(swarm: SwarmDemand | None, n_tenants: int, n_ticks: int, dt_h: float) -> np.ndarray:
