@@ -172,7 +172,9 @@ def _jobs(table: JobTable, masks: np.ndarray, topology: Topology) -> core.Jobs:
         _ = p
     state[(masks == 0) | (table.gpus > largest)] = core.REJECTED
     deadline = np.where(np.isnan(table.deadline_s), np.inf, table.deadline_s)
-    return _make(core.Jobs, core.JOBS_FIELDS, 
+    return _make(
+        core.Jobs,
+        core.JOBS_FIELDS,
         gpus=table.gpus.astype(np.int64),
         submit_s=table.submit_s.astype(np.float64),
         duration_s=table.duration_s.astype(np.float64),
@@ -230,7 +232,9 @@ def _tenants(tenants: Sequence[Tenant], gpus: int, swarm_masks: np.ndarray) -> c
     weights = np.array([t.fairshare_weight for t in tenants], dtype=float)
     shares = weights / weights.sum() if k else weights
     z = np.zeros
-    return _make(core.Tenants, core.TENANTS_FIELDS, 
+    return _make(
+        core.Tenants,
+        core.TENANTS_FIELDS,
         nominal_gpus=nominal,
         borrow_limit_gpus=borrow,
         lend_limit_gpus=lend,
@@ -259,7 +263,9 @@ def _sites(series: Sequence[SiteSeries], dt_h: float, config: SchedulerConfig) -
     allowance = np.full_like(pue, config.grid_allowance_mw)
     b = [s.battery for s in series]
     z = np.zeros
-    return _make(core.Sites, core.SITES_FIELDS, 
+    return _make(
+        core.Sites,
+        core.SITES_FIELDS,
         clean_mw=stack("clean_mw"),
         pue=pue,
         it_cap_mw=stack("it_limit_mw"),
@@ -314,7 +320,9 @@ def _work(
     grid = (n_sites, n_ticks)
     z = np.zeros
     n_dom = len(topology.domain_gpus)
-    return _make(core.Work, core.WORK_FIELDS, 
+    return _make(
+        core.Work,
+        core.WORK_FIELDS,
         ev_key=z(4 * n + 64),
         ev_val=np.zeros(4 * n + 64, dtype=np.int64),
         pend_key=z(n + 64),

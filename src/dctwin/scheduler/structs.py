@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from numba.core import types
-from numba.experimental import structref
 
 __all__ = ["make_struct"]
 
