@@ -19,6 +19,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from dctwin.errors import CatalogError, ScenarioError
+from dctwin.scenario.residency import check_tenants
 from dctwin.scenario.schema import HardwareSpec, Scenario
 
 __all__ = [
@@ -37,8 +38,12 @@ def builtin_scenario_names() -> list[str]:
     return sorted(p.name.removesuffix(".toml") for p in _DATA.iterdir() if _is_scenario_file(p.name))
 
 
+CATALOGUE_FILES = frozenset({"hardware.toml", "costs.toml", "residency.toml", "job_mixes.toml"})
+"""Data files in ``scenario/data`` that are catalogues, not scenarios."""
+
+
 def _is_scenario_file(name: str) -> bool:
-    return name.endswith(".toml") and name not in {"hardware.toml", "costs.toml"}
+    return name.endswith(".toml") and name not in CATALOGUE_FILES
 
 
 def builtin_scenario_text(name: str) -> str:
@@ -163,6 +168,7 @@ def scenario_from_dict(data: Mapping[str, Any], base_dir: Path | None = None) ->
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc)) from None
     _check_catalog_references(scenario)
+    check_tenants(scenario.tenants)
     if base_dir is not None:
         scenario = _absolutise_weather_paths(scenario, base_dir)
     return scenario

@@ -21,6 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from dctwin.scenario.planning import CostAssumptions, SupplyLimits
+from dctwin.scenario.residency import SiteJurisdiction
+from dctwin.scenario.scheduler import SchedulerConfig
+from dctwin.scenario.tenants import Tenant
 from dctwin.scenario.schema_base import Model as _Model
 from dctwin.scenario.schema_base import _extra, q
 
@@ -865,6 +868,10 @@ class Site(_Model):
     battery: BatteryDesign = Field(default_factory=BatteryDesign)
     grid: GridConnection = Field(default_factory=GridConnection)
     cooling: CoolingDesign = Field(default_factory=CoolingDesign)
+    jurisdiction: SiteJurisdiction = Field(
+        default_factory=SiteJurisdiction,
+        description="Country and operator properties that data-residency rules look at",
+    )
     limits: SupplyLimits = Field(
         default_factory=SupplyLimits, description="Planner limits on PV, wind, storage and PPA volume"
     )
@@ -893,6 +900,29 @@ class Phase(_Model):
         return value
 
 
+def _check_tenant_set(tenants: list[Tenant]) -> None:
+    """Unique names; per cohort, nominal quotas within the fleet; demand shares summing to 1."""
+    names = [t.name for t in tenants]
+    if len(set(names)) != len(names):
+        raise ValueError(f"tenant names must be unique, got {names}")
+    if not tenants:
+        return
+    by_cohort: dict[str, float] = {}
+    for t in tenants:
+        by_cohort[t.cohort] = by_cohort.get(t.cohort, 0.0) + t.nominal_quota_frac
+    for cohort, total in by_cohort.items():
+        if total > 1.0 + 1e-9:
+            raise ValueError(
+                f"nominal_quota_frac of the tenants in cohort {cohort!r} sums to {total:g} > 1: "
+                "quotas cannot promise more than the installed GPUs; lower them"
+            )
+    share = sum(t.workload_share_frac for t in tenants)
+    if abs(share - 1.0) > 1e-6:
+        raise ValueError(
+            f"tenants' workload_share_frac sums to {share:g}; it must be 1 (shares of the campus demand)"
+        )
+
+
 class Scenario(_Model):
     """A complete, validated campus scenario."""
 
@@ -909,6 +939,10 @@ class Scenario(_Model):
     hardware: dict[str, HardwareSpec] = Field(
         default_factory=dict, description="Extra or overriding hardware catalogue entries"
     )
+    tenants: list[Tenant] = Field(
+        default_factory=list, description="Customer organisations: residency, quotas, demand (scheduler)"
+    )
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig, description="Scheduler policy")
     costs: CostAssumptions = Field(
         default_factory=lambda: CostAssumptions.model_validate({}),
         description="Cost assumptions; any value left out takes the built-in catalogue's (costs.toml)",
@@ -943,6 +977,7 @@ class Scenario(_Model):
         site_names = [s.name for s in self.sites]
         if len(set(site_names)) != len(site_names):
             raise ValueError(f"site names must be unique, got {site_names}")
+        _check_tenant_set(self.tenants)
         for i, site in enumerate(self.sites):
             for build in site.builds:
                 if build.phase not in phase_names:

@@ -72,6 +72,7 @@ class Tenant(Model):
     )
     conditions: list[str] = Field(
         default_factory=list,
+        json_schema_extra={"unit": "names", "source": "scenario (none by default)"},
         description="Legal conditions on file, e.g. 'sccs', 'tia', 'cndp_authorisation' (residency rules)",
     )
     job_mix: str = q("enterprise", "name", "Job mix the tenant submits (generator catalogue)", "scenario")
