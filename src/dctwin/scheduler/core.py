@@ -113,6 +113,14 @@ JOBS_FIELDS = tuple(Jobs.__annotations__)
 structref.define_proxy(Jobs, JobsType, list(JOBS_FIELDS))
 
 
+@njit(cache=True)
+def _new_jobs(*fields: np.ndarray) -> Jobs:  # cached constructor (the proxy's own is not)
+    return Jobs(*fields)
+
+
+Jobs.__new__ = lambda cls, *fields: _new_jobs(*fields)  # type: ignore[assignment,method-assign]
+
+
 @structref.register
 class TenantsType(RecordType):
     """numba type of :class:`Tenants`."""
@@ -140,6 +148,14 @@ class Tenants(structref.StructRefProxy):
 
 TENANTS_FIELDS = tuple(Tenants.__annotations__)
 structref.define_proxy(Tenants, TenantsType, list(TENANTS_FIELDS))
+
+
+@njit(cache=True)
+def _new_tenants(*fields: np.ndarray) -> Tenants:  # cached constructor (the proxy's own is not)
+    return Tenants(*fields)
+
+
+Tenants.__new__ = lambda cls, *fields: _new_tenants(*fields)  # type: ignore[assignment,method-assign]
 
 
 @structref.register
@@ -189,6 +205,14 @@ SITES_FIELDS = tuple(Sites.__annotations__)
 structref.define_proxy(Sites, SitesType, list(SITES_FIELDS))
 
 
+@njit(cache=True)
+def _new_sites(*fields: np.ndarray) -> Sites:  # cached constructor (the proxy's own is not)
+    return Sites(*fields)
+
+
+Sites.__new__ = lambda cls, *fields: _new_sites(*fields)  # type: ignore[assignment,method-assign]
+
+
 @structref.register
 class ParamsType(RecordType):
     """numba type of :class:`Params`."""
@@ -206,6 +230,14 @@ class Params(structref.StructRefProxy):
 
 PARAMS_FIELDS = tuple(Params.__annotations__)
 structref.define_proxy(Params, ParamsType, list(PARAMS_FIELDS))
+
+
+@njit(cache=True)
+def _new_params(*fields: np.ndarray) -> Params:  # cached constructor (the proxy's own is not)
+    return Params(*fields)
+
+
+Params.__new__ = lambda cls, *fields: _new_params(*fields)  # type: ignore[assignment,method-assign]
 P_DT_S, P_ALPHA, P_CAP_FLOOR, P_RESTART_S, P_FAIL_PER_GPU_S, P_WALLTIME_FACTOR = 0, 1, 2, 3, 4, 5
 P_W_QOS, P_W_FS, P_W_AGE, P_W_SIZE, P_AGE_NORM_S, P_HALF_LIFE_S = 6, 7, 8, 9, 10, 11
 P_BATCH_MARGIN = 12
@@ -282,6 +314,14 @@ class Work(structref.StructRefProxy):
 
 WORK_FIELDS = tuple(Work.__annotations__)
 structref.define_proxy(Work, WorkType, list(WORK_FIELDS))
+
+
+@njit(cache=True)
+def _new_work(*fields: np.ndarray) -> Work:  # cached constructor (the proxy's own is not)
+    return Work(*fields)
+
+
+Work.__new__ = lambda cls, *fields: _new_work(*fields)  # type: ignore[assignment,method-assign]
 
 
 @njit(cache=True)
@@ -1179,9 +1219,16 @@ def run_core(
             if t >= t1:
                 break
             if next_arrival <= next_event:
+                # an arrival frees nothing: try the new job alone (it may backfill around the
+                # head job's reservation), and queue it if it cannot start
                 c[5] = a + 1
-                _enqueue(jobs, tenants, a, par, work)
                 c[6] += 1
+                jobs.state[a] = PENDING
+                res = work.reservation
+                held_head = res[4] == tick and res[0] >= 0 and jobs.state[int(res[0])] == PENDING
+                if _try_start(jobs, tenants, sites, work, dom, par, a, t, held_head) != START:
+                    _enqueue(jobs, tenants, a, par, work)
+                continue
             else:
                 _, value, c[0] = heap_pop(work.ev_key, work.ev_val, c[0])
                 j, epoch, kind = _unpack(value)

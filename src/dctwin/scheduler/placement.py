@@ -88,6 +88,14 @@ DOMAIN_FIELDS = tuple(Domains.__annotations__)
 structref.define_proxy(Domains, DomainsType, list(DOMAIN_FIELDS))
 
 
+@njit(cache=True)
+def _new_domains(*fields: np.ndarray) -> Domains:  # cached constructor (the proxy's own is not)
+    return Domains(*fields)
+
+
+Domains.__new__ = lambda cls, *fields: _new_domains(*fields)  # type: ignore[assignment,method-assign]
+
+
 def new_domains(topology: Topology) -> Domains:
     """All domains free."""
     n = len(topology.domain_gpus)

@@ -1,0 +1,187 @@
+"""Workload metrics: pure functions over a :class:`~dctwin.scheduler.simulate.ScheduleResult`.
+
+Names follow the scheduler literature (JCT, queueing delay, goodput) and the energy
+vocabulary of the rest of dctwin; every key carries its unit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dctwin.scheduler.simulate import ScheduleResult
+
+__all__ = ["flexibility_value", "job_stats", "tenant_stats", "workload_summary"]
+
+
+def _pct(values: pd.Series, q: float) -> float:
+    v = values.dropna().to_numpy(dtype=float)
+    return float(np.percentile(v, q)) if v.size else float("nan")
+
+
+def job_stats(jobs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Queueing delay and job completion time (mean, p50, p99) of finished jobs.
+
+    Parameters
+    ----------
+    jobs
+        ``ScheduleResult.jobs``.
+    by
+        Column to group by (``"qos"``, ``"tenant"``, ``"kind"``) or ``None`` for all jobs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``jobs``, ``queue_mean_s``, ``queue_p50_s``, ``queue_p99_s``, ``jct_mean_s``,
+        ``jct_p50_s``, ``jct_p99_s`` [s], ``gpu_h``, ``lost_gpu_h`` [GPU·h],
+        ``facility_energy_mwh``, ``clean_energy_mwh`` [MWh], ``renewable_share_frac``.
+    """
+    done = jobs[jobs["state"] == "done"]
+    groups: Any = [("all", done)] if by is None else done.groupby(by, observed=True)
+    rows = []
+    for key, g in groups:
+        energy = float(g["facility_energy_mwh"].sum())
+        rows.append(
+            {
+                by or "group": key,
+                "jobs": len(g),
+                "queue_mean_s": float(g["queue_s"].mean()) if len(g) else float("nan"),
+                "queue_p50_s": _pct(g["queue_s"], 50),
+                "queue_p99_s": _pct(g["queue_s"], 99),
+                "jct_mean_s": float(g["jct_s"].mean()) if len(g) else float("nan"),
+                "jct_p50_s": _pct(g["jct_s"], 50),
+                "jct_p99_s": _pct(g["jct_s"], 99),
+                "gpu_h": float(g["gpu_h"].sum()),
+                "lost_gpu_h": float(g["lost_gpu_h"].sum()),
+                "facility_energy_mwh": energy,
+                "clean_energy_mwh": float(g["clean_energy_mwh"].sum()),
+                "renewable_share_frac": float(g["clean_energy_mwh"].sum()) / energy
+                if energy > 0
+                else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tenant_stats(result: ScheduleResult) -> pd.DataFrame:
+    """Per tenant: jobs, GPU-hours (individual jobs + swarm), energy and its renewable share.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tenant: ``jobs_done``, ``jobs_rejected``, ``gpu_h``, ``swarm_gpu_h``,
+        ``facility_energy_mwh``, ``clean_energy_mwh``, ``renewable_share_frac``,
+        ``jct_p50_s``, ``queue_p50_s``.
+    """
+    jobs = result.jobs
+    rows = []
+    for t in result.tenants.to_dict("records"):
+        mine = jobs[jobs["tenant"] == t["tenant"]]
+        done = mine[mine["state"] == "done"]
+        energy = float(mine["facility_energy_mwh"].sum()) + float(t["swarm_facility_energy_mwh"])
+        clean = float(mine["clean_energy_mwh"].sum()) + float(t["swarm_clean_energy_mwh"])
+        rows.append(
+            {
+                "tenant": t["tenant"],
+                "nominal_quota_gpus": int(t["nominal_quota_gpus"]),
+                "jobs_done": len(done),
+                "jobs_rejected": int((mine["state"] == "rejected").sum()),
+                "gpu_h": float(mine["gpu_h"].sum()),
+                "swarm_gpu_h": float(t["swarm_served_gpu_h"]),
+                "facility_energy_mwh": energy,
+                "clean_energy_mwh": clean,
+                "renewable_share_frac": clean / energy if energy > 0 else float("nan"),
+                "jct_p50_s": _pct(done["jct_s"], 50),
+                "queue_p50_s": _pct(done["queue_s"], 50),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def workload_summary(result: ScheduleResult, installed_gpus: int, dt_h: float) -> dict[str, float]:
+    """Headline workload figures of a run.
+
+    Parameters
+    ----------
+    result
+        The scheduler's result.
+    installed_gpus
+        GPUs of the simulated sites. [GPU]
+    dt_h
+        Step length. [h]
+
+    Returns
+    -------
+    dict
+        Unit-named figures: allocation shares, JCT and queueing percentiles, goodput lost,
+        deferred GPU-hours, preemptions, restarts, rejections, events per second.
+    """
+    jobs = result.jobs
+    series = list(result.site_series.values())
+    steps = len(series[0]) if series else 0
+    installed_gpu_h = installed_gpus * steps * dt_h
+    train_gpu_h = sum(float(s["training_gpus"].sum()) for s in series) * dt_h
+    swarm_gpu_h = sum(float(s["swarm_gpus"].sum()) for s in series) * dt_h
+    inference_gpu_h = sum(float(s["inference_gpus"].sum()) for s in series) * dt_h
+    held_gpu_h = sum(float(s["power_held_gpus"].sum()) for s in series) * dt_h
+    done = jobs[jobs["state"] == "done"]
+    gpu_h = float(jobs["gpu_h"].sum())
+    lost = float(jobs["lost_gpu_h"].sum())
+    share = (lambda x: x / installed_gpu_h) if installed_gpu_h > 0 else (lambda x: float("nan"))
+    return {
+        "jobs_individual": len(jobs),
+        "jobs_done": len(done),
+        "jobs_rejected": int((jobs["state"] == "rejected").sum()),
+        "jobs_unfinished": int(jobs["state"].isin(["pending", "running", "future"]).sum()),
+        "gpu_allocation_frac": share(train_gpu_h + swarm_gpu_h + inference_gpu_h),
+        "training_allocation_frac": share(train_gpu_h),
+        "swarm_allocation_frac": share(swarm_gpu_h),
+        "inference_allocation_frac": share(inference_gpu_h),
+        "queue_p50_s": _pct(done["queue_s"], 50),
+        "queue_p99_s": _pct(done["queue_s"], 99),
+        "jct_mean_s": float(done["jct_s"].mean()) if len(done) else float("nan"),
+        "jct_p50_s": _pct(done["jct_s"], 50),
+        "jct_p99_s": _pct(done["jct_s"], 99),
+        "goodput_lost_frac": lost / gpu_h if gpu_h > 0 else 0.0,
+        "lost_gpu_h": lost,
+        "deferred_gpu_h": held_gpu_h,
+        "preemptions": int(jobs["preemptions"].sum()),
+        "restarts": int(jobs["restarts"].sum()),
+        "scheduler_events": result.events,
+        "scheduler_wall_s": result.wall_s,
+        "scheduler_events_per_s": result.events / result.wall_s if result.wall_s > 0 else float("nan"),
+    }
+
+
+def flexibility_value(aware: dict[str, float], oblivious: dict[str, float]) -> dict[str, float]:
+    """What following the clean supply buys against the power-oblivious baseline.
+
+    Parameters
+    ----------
+    aware, oblivious
+        Campus summaries (energy metrics merged with :func:`workload_summary`) of the two
+        runs on the same workload and weather.
+
+    Returns
+    -------
+    dict
+        Differences aware − oblivious of the hourly CFE score [frac], grid import [MWh],
+        emissions [t], p50/p99 JCT [s], allocation [frac], and deferred GPU-hours.
+    """
+    keys = {
+        "hourly_cfe_score_frac": "hourly_cfe_score_delta_frac",
+        "grid_import_mwh": "grid_import_delta_mwh",
+        "emissions_location_t": "emissions_location_delta_t",
+        "curtailment_mwh": "curtailment_delta_mwh",
+        "jct_p50_s": "jct_p50_delta_s",
+        "jct_p99_s": "jct_p99_delta_s",
+        "gpu_allocation_frac": "gpu_allocation_delta_frac",
+        "facility_load_mwh": "facility_load_delta_mwh",
+    }
+    out = {
+        new: float(aware.get(old, np.nan)) - float(oblivious.get(old, np.nan)) for old, new in keys.items()
+    }
+    out["deferred_gpu_h"] = float(aware.get("deferred_gpu_h", np.nan))
+    return out
