@@ -118,7 +118,7 @@ def _new_jobs(*fields: np.ndarray) -> Jobs:  # cached constructor (the proxy's o
     return Jobs(*fields)
 
 
-Jobs.__new__ = lambda cls, *fields: _new_jobs(*fields)  # type: ignore[assignment,method-assign]
+Jobs.__new__ = lambda cls, *fields: _new_jobs(*fields)  # type: ignore[method-assign]
 
 
 @structref.register
@@ -155,7 +155,7 @@ def _new_tenants(*fields: np.ndarray) -> Tenants:  # cached constructor (the pro
     return Tenants(*fields)
 
 
-Tenants.__new__ = lambda cls, *fields: _new_tenants(*fields)  # type: ignore[assignment,method-assign]
+Tenants.__new__ = lambda cls, *fields: _new_tenants(*fields)  # type: ignore[method-assign]
 
 
 @structref.register
@@ -210,7 +210,7 @@ def _new_sites(*fields: np.ndarray) -> Sites:  # cached constructor (the proxy's
     return Sites(*fields)
 
 
-Sites.__new__ = lambda cls, *fields: _new_sites(*fields)  # type: ignore[assignment,method-assign]
+Sites.__new__ = lambda cls, *fields: _new_sites(*fields)  # type: ignore[method-assign]
 
 
 @structref.register
@@ -237,7 +237,7 @@ def _new_params(*fields: np.ndarray) -> Params:  # cached constructor (the proxy
     return Params(*fields)
 
 
-Params.__new__ = lambda cls, *fields: _new_params(*fields)  # type: ignore[assignment,method-assign]
+Params.__new__ = lambda cls, *fields: _new_params(*fields)  # type: ignore[method-assign]
 P_DT_S, P_ALPHA, P_CAP_FLOOR, P_RESTART_S, P_FAIL_PER_GPU_S, P_WALLTIME_FACTOR = 0, 1, 2, 3, 4, 5
 P_W_QOS, P_W_FS, P_W_AGE, P_W_SIZE, P_AGE_NORM_S, P_HALF_LIFE_S = 6, 7, 8, 9, 10, 11
 P_BATCH_MARGIN = 12
@@ -321,7 +321,7 @@ def _new_work(*fields: np.ndarray) -> Work:  # cached constructor (the proxy's o
     return Work(*fields)
 
 
-Work.__new__ = lambda cls, *fields: _new_work(*fields)  # type: ignore[assignment,method-assign]
+Work.__new__ = lambda cls, *fields: _new_work(*fields)  # type: ignore[method-assign]
 
 
 @njit(cache=True)

@@ -93,7 +93,7 @@ def _new_domains(*fields: np.ndarray) -> Domains:  # cached constructor (the pro
     return Domains(*fields)
 
 
-Domains.__new__ = lambda cls, *fields: _new_domains(*fields)  # type: ignore[assignment,method-assign]
+Domains.__new__ = lambda cls, *fields: _new_domains(*fields)  # type: ignore[method-assign]
 
 
 def new_domains(topology: Topology) -> Domains:
