@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from dctwin.scenario.inference import InferenceConfig
 from dctwin.scenario.planning import CostAssumptions, SupplyLimits
 from dctwin.scenario.residency import SiteJurisdiction
 from dctwin.scenario.scheduler import SchedulerConfig
@@ -943,6 +944,9 @@ class Scenario(_Model):
         default_factory=list, description="Customer organisations: residency, quotas, demand (scheduler)"
     )
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig, description="Scheduler policy")
+    inference: InferenceConfig = Field(
+        default_factory=InferenceConfig, description="Inference services: demand per EMEA region, SLOs"
+    )
     costs: CostAssumptions = Field(
         default_factory=lambda: CostAssumptions.model_validate({}),
         description="Cost assumptions; any value left out takes the built-in catalogue's (costs.toml)",
