@@ -17,7 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ from dctwin.metrics import campus_summary, hourly_cfe, site_summary
 from dctwin.results.model import Results
 from dctwin.scenario import hardware_catalog
 from dctwin.scenario.schema import BuildStep, Scenario, Site, TimeConfig
+from dctwin.scheduler.campus import CampusWorkload, SiteWorkloadInputs, schedule_campus
+from dctwin.scheduler.metrics import flexibility_value, workload_summary
 from dctwin.supply.battery import BatteryParams
 from dctwin.supply.solar import solar_geometry, solar_plant_mw
 from dctwin.supply.wind import hub_air_density_kg_per_m3, hub_wind_speed_m_per_s, turbine_curve, wind_farm_mw
@@ -107,7 +109,8 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Results:
     Returns
     -------
     Results
-        Time series of every active site, site and campus summaries, metadata.
+        Time series of every active site, site and campus summaries, metadata, and with
+        ``it_load = "scheduler"`` the workload tables (jobs, audit, tenants, inference).
     """
     started = time.perf_counter()
     timer = _Timer()
@@ -115,44 +118,151 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Results:
     times = time_index(scenario.time)
     dt_h = scenario.time.dt_h
     catalog = hardware_catalog(scenario)
-    site_seeds = np.random.SeedSequence(scenario.seed).spawn(len(scenario.sites))
-    frames, summaries, cfe_by_site, fleets = [], {}, {}, {}
-    for site, seed in zip(scenario.sites, site_seeds, strict=True):
+    # one child per site (weather, profile), then one for the campus workload: the site
+    # streams do not depend on whether the scheduler runs
+    seeds = np.random.SeedSequence(scenario.seed).spawn(len(scenario.sites) + 1)
+    active: list[_ActiveSite] = []
+    for site, seed in zip(scenario.sites, seeds, strict=False):
         builds = scenario.builds_up_to_phase(site)
         caps = Capacities.from_builds(builds)
         if caps.facility_power_mw <= 0:
             continue
         weather_rng, workload_rng = (np.random.default_rng(s) for s in seed.spawn(2))
         fleet = site_fleet(builds, catalog, site.cooling.sizing_pue)
-        frame, info = _simulate_site(
-            scenario, site, caps, fleet, times, weather_rng, workload_rng, timer, say
-        )
+        supply = _site_supply(site, caps, times, dt_h, weather_rng, timer, say)
+        active.append(_ActiveSite(site, caps, fleet, supply, workload_rng))
+    workload = None
+    if scenario.it_load == "scheduler" and active:
+        say("campus: workload and scheduler")
+        with timer.stage("workload"):
+            workload = schedule_campus(
+                scenario, [a.workload_inputs(dt_h) for a in active], times, np.random.default_rng(seeds[-1])
+            )
+    frames, summaries, cfe_by_site, fleets = [], {}, {}, {}
+    for a in active:
+        frame, info = _site_energy(scenario, a, times, timer, say, workload)
         with timer.stage("metrics"):
             indexed = frame.set_index("time_utc")
-            summaries[site.name] = site_summary(indexed, dt_h, info)
-            cfe_by_site[site.name] = hourly_cfe(indexed, dt_h, site.grid.clean_share_frac)
-        fleets[site.name] = fleet.describe()
+            summaries[a.site.name] = site_summary(indexed, dt_h, info)
+            cfe_by_site[a.site.name] = hourly_cfe(indexed, dt_h, a.site.grid.clean_share_frac)
+        fleets[a.site.name] = a.fleet.describe()
         frames.append(frame)
     with timer.stage("metrics"):
         campus = campus_summary(summaries, cfe_by_site) if summaries else {}
     timeseries = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     metadata = _metadata(scenario, timer.seconds, time.perf_counter() - started)
-    summary = {"campus": campus, "sites": summaries, "fleet": fleets}
-    return Results(scenario=scenario, timeseries=timeseries, summary=summary, metadata=metadata)
+    summary: dict[str, Any] = {"campus": campus, "sites": summaries, "fleet": fleets}
+    tables: dict[str, pd.DataFrame] = {}
+    if workload is not None:
+        summary["workload"] = _json_ready(workload.summary)
+        if workload.baseline is not None:
+            with timer.stage("baseline"):
+                baseline = _baseline_summary(scenario, active, times, workload, dt_h)
+            summary["workload"]["baseline_oblivious"] = _json_ready(baseline)
+            aware = {**campus, **workload.summary}
+            summary["workload"]["flexibility"] = _json_ready(flexibility_value(aware, baseline))
+        tables = {"jobs": workload.result.jobs, "audit": workload.audit, **workload.tables}
+        stages = {k: round(v, 4) for k, v in timer.seconds.items()}
+        metadata["timings_s"] = {**metadata["timings_s"], **stages}
+    return Results(
+        scenario=scenario, timeseries=timeseries, summary=summary, metadata=metadata, tables=tables
+    )
 
 
-def _simulate_site(
+def _baseline_summary(
     scenario: Scenario,
+    active: list[_ActiveSite],
+    times: pd.DatetimeIndex,
+    workload: CampusWorkload,
+    dt_h: float,
+) -> dict[str, Any]:
+    """Campus energy and workload figures of the power-oblivious baseline (same workload)."""
+    assert workload.baseline is not None
+    base = workload.baseline
+    as_run = replace(
+        workload,
+        it_demand_mw={k: v["it_load_mw"].to_numpy() for k, v in base.site_series.items()},
+        site_series=base.site_series,
+    )
+    summaries, cfe = {}, {}
+    quiet = _Timer()
+    for a in active:
+        frame, info = _site_energy(scenario, a, times, quiet, lambda _m: None, as_run)
+        indexed = frame.set_index("time_utc")
+        summaries[a.site.name] = site_summary(indexed, dt_h, info)
+        cfe[a.site.name] = hourly_cfe(indexed, dt_h, a.site.grid.clean_share_frac)
+    gpus = int(workload.summary["installed_gpus"])
+    return {**campus_summary(summaries, cfe), **workload_summary(base, gpus, dt_h)}
+
+
+def _json_ready(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, float) and not np.isfinite(v):
+            v = None
+        out[k] = v
+    return out
+
+
+@dataclass(frozen=True)
+class _SiteSupply:
+    weather: pd.DataFrame
+    solar_mw: np.ndarray
+    wind_mw: np.ndarray
+    wind_speed_hub_m_per_s: np.ndarray
+    air_density_kg_per_m3: np.ndarray
+    altitude_m: float
+
+
+@dataclass(frozen=True)
+class _ActiveSite:
+    site: Site
+    caps: Capacities
+    fleet: SiteFleet
+    supply: _SiteSupply
+    workload_rng: np.random.Generator
+
+    def battery(self) -> BatteryParams:
+        b = self.site.battery
+        return BatteryParams(
+            power_mw=self.caps.battery_power_mw,
+            energy_mwh=self.caps.battery_energy_mwh,
+            round_trip_efficiency_frac=b.round_trip_efficiency_frac,
+            soc_min_frac=b.soc_min_frac,
+            soc_max_frac=b.soc_max_frac,
+            initial_soc_frac=b.initial_soc_frac,
+            self_discharge_frac_per_day=b.self_discharge_frac_per_day,
+        )
+
+    def grid(self) -> GridLimits:
+        g = self.site.grid
+        import_limit = g.import_limit_mw if g.import_limit_mw is not None else self.caps.facility_power_mw
+        export_limit = g.export_limit_mw if g.export_limit_mw is not None else import_limit
+        return GridLimits(import_limit, export_limit, g.export_cap_frac_of_production)
+
+    def workload_inputs(self, dt_h: float) -> SiteWorkloadInputs:
+        return SiteWorkloadInputs(
+            site=self.site,
+            fleet=self.fleet,
+            facility_power_mw=self.caps.facility_power_mw,
+            clean_mw=self.supply.solar_mw + self.supply.wind_mw,
+            temp_air_c=self.supply.weather["temp_air_c"].to_numpy(),
+            battery=self.battery(),
+            grid=self.grid(),
+        )
+
+
+def _site_supply(
     site: Site,
     caps: Capacities,
-    fleet: SiteFleet,
     times: pd.DatetimeIndex,
+    dt_h: float,
     weather_rng: np.random.Generator,
-    workload_rng: np.random.Generator,
     timer: _Timer,
     say: Progress,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    dt_h = scenario.time.dt_h
+) -> _SiteSupply:
     altitude_m = (
         site.altitude_m
         if site.altitude_m is not None
@@ -188,13 +298,37 @@ def _simulate_site(
             w.electrical_loss_frac,
             w.density_correction,
         )
+    return _SiteSupply(weather, solar_mw, wind_mw, v_hub, rho_hub, altitude_m)
+
+
+def _site_energy(
+    scenario: Scenario,
+    a: _ActiveSite,
+    times: pd.DatetimeIndex,
+    timer: _Timer,
+    say: Progress,
+    workload: CampusWorkload | None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    site, caps, fleet, sup = a.site, a.caps, a.fleet, a.supply
+    dt_h = scenario.time.dt_h
+    weather = sup.weather
+    temp_c = weather["temp_air_c"].to_numpy()
     say(f"{site.name}: facility")
+    extra: dict[str, np.ndarray] = {}
     with timer.stage("facility"):
-        train, infer = utilisation_shares(
-            times, scenario.time.report_timezone, scenario.workload, workload_rng, dt_h
-        )
-        demand_mw = it_power_mw(fleet, train, infer)
-        temp_c = weather["temp_air_c"].to_numpy()
+        if workload is None:
+            train, infer = utilisation_shares(
+                times, scenario.time.report_timezone, scenario.workload, a.workload_rng, dt_h
+            )
+            demand_mw = it_power_mw(fleet, train, infer)
+        else:
+            series = workload.site_series[site.name]
+            demand_mw = workload.it_demand_mw[site.name]
+            gpus = max(fleet.gpus, 1)
+            train = np.clip((series["training_gpus"] + series["swarm_gpus"]).to_numpy() / gpus, 0.0, 1.0)
+            infer = np.clip(series["inference_gpus"].to_numpy() / gpus, 0.0, 1.0)
+            for column in _SCHEDULER_COLUMNS:
+                extra[column] = series[column].to_numpy()
         fac, it_derate_mw = facility_power(
             demand_mw,
             temp_c,
@@ -205,22 +339,9 @@ def _simulate_site(
         )
     say(f"{site.name}: dispatch")
     with timer.stage("dispatch"):
-        clean_mw = solar_mw + wind_mw
-        battery = BatteryParams(
-            power_mw=caps.battery_power_mw,
-            energy_mwh=caps.battery_energy_mwh,
-            round_trip_efficiency_frac=site.battery.round_trip_efficiency_frac,
-            soc_min_frac=site.battery.soc_min_frac,
-            soc_max_frac=site.battery.soc_max_frac,
-            initial_soc_frac=site.battery.initial_soc_frac,
-            self_discharge_frac_per_day=site.battery.self_discharge_frac_per_day,
-        )
-        import_limit = (
-            site.grid.import_limit_mw if site.grid.import_limit_mw is not None else caps.facility_power_mw
-        )
-        export_limit = site.grid.export_limit_mw if site.grid.export_limit_mw is not None else import_limit
-        grid = GridLimits(import_limit, export_limit, site.grid.export_cap_frac_of_production)
-        flows = dispatch_site(clean_mw, fac.facility_load_mw, dt_h, battery, grid)
+        clean_mw = sup.solar_mw + sup.wind_mw
+        grid = a.grid()
+        flows = dispatch_site(clean_mw, fac.facility_load_mw, dt_h, a.battery(), grid)
     soc_frac = (
         flows.battery_soc_mwh / caps.battery_energy_mwh
         if caps.battery_energy_mwh > 0
@@ -234,10 +355,10 @@ def _simulate_site(
             "ghi_w_per_m2": weather["ghi_w_per_m2"].to_numpy(),
             "dni_w_per_m2": weather["dni_w_per_m2"].to_numpy(),
             "dhi_w_per_m2": weather["dhi_w_per_m2"].to_numpy(),
-            "wind_speed_hub_m_per_s": v_hub,
-            "air_density_kg_per_m3": rho_hub,
-            "solar_mw": solar_mw,
-            "wind_mw": wind_mw,
+            "wind_speed_hub_m_per_s": sup.wind_speed_hub_m_per_s,
+            "air_density_kg_per_m3": sup.air_density_kg_per_m3,
+            "solar_mw": sup.solar_mw,
+            "wind_mw": sup.wind_mw,
             "clean_supply_mw": clean_mw,
             "training_share_frac": train,
             "inference_share_frac": infer,
@@ -259,6 +380,7 @@ def _simulate_site(
             "grid_export_mw": flows.grid_export_mw,
             "curtailment_mw": flows.curtailment_mw,
             "load_shed_mw": flows.load_shed_mw,
+            **extra,
         }
     )
     info = {
@@ -272,14 +394,25 @@ def _simulate_site(
         "wind_mw": caps.wind_mw,
         "battery_power_mw": caps.battery_power_mw,
         "battery_energy_mwh": caps.battery_energy_mwh,
-        "grid_import_limit_mw": import_limit,
+        "grid_import_limit_mw": grid.import_limit_mw,
         "grid_clean_share_frac": site.grid.clean_share_frac,
         "grid_carbon_intensity_kg_per_mwh": site.grid.carbon_intensity_kg_per_mwh,
         "residual_mix_kg_per_mwh": site.grid.residual_mix_kg_per_mwh,
-        "altitude_m": altitude_m,
+        "altitude_m": sup.altitude_m,
         "weather_source": str(weather.attrs.get("source", site.weather.source)),
     }
     return frame, info
+
+
+_SCHEDULER_COLUMNS = (
+    "training_gpus",
+    "inference_gpus",
+    "swarm_gpus",
+    "it_budget_mw",
+    "flex_power_cap_frac",
+    "power_held_gpus",
+    "preemptions",
+)
 
 
 def _metadata(scenario: Scenario, timings_s: dict[str, float], total_s: float) -> dict[str, Any]:

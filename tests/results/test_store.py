@@ -51,6 +51,17 @@ def test_round_trip_is_exact(store: RunStore, make_results: Any) -> None:
     assert (store.run_dir(run_id) / "report.html").read_text() == "<h1>Ouarzazate</h1>"
 
 
+def test_tables_round_trip(store: RunStore, make_results: Any) -> None:
+    """Workload tables (jobs, audit, ...) are stored as table-<name>.parquet and read back exactly."""
+    jobs = pd.DataFrame({"job_id": [1, 2], "tenant": ["a", "b"], "queue_s": [0.0, np.nan]})
+    audit = pd.DataFrame({"time_s": [0.5], "rule_id": pd.Categorical(["PUBLIC-ANYWHERE"])})
+    run_id = store.write(make_results(tables={"jobs": jobs, "audit": audit}))
+    assert (store.run_dir(run_id) / "table-jobs.parquet").is_file()
+    back = store.load(run_id)
+    pd.testing.assert_frame_equal(back.tables["jobs"], jobs)
+    pd.testing.assert_frame_equal(back.tables["audit"], audit)
+
+
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
 def test_time_resolution_survives(store: RunStore, make_results: Any, unit: str) -> None:
     frame = make_results().timeseries

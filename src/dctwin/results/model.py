@@ -29,6 +29,9 @@ class Results:
         Seed, dctwin version, git hash, wall time per stage [s], creation time (UTC).
     run_id
         Id in the results store, once stored.
+    tables
+        Further tables of the run by name (with the scheduler: ``jobs``, ``audit``,
+        ``tenants``, ``jct_by_qos``, ``inference_by_region``, ...), unit-named columns.
     """
 
     scenario: Scenario
@@ -36,6 +39,7 @@ class Results:
     summary: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
     run_id: str | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def site_frame(self, site: str) -> pd.DataFrame:
         """Time series of one site, indexed by ``time_utc``."""

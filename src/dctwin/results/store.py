@@ -8,6 +8,7 @@ Layout of a store::
         metadata.json          Results.metadata + "run_id" + "stored_utc"
         summary.json           {"campus": {...}, "sites": {slug: {...}}, "fleet": {...}}
         timeseries.parquet     the long-format time series (pyarrow, zstd)
+        table-<name>.parquet   further tables (Results.tables: jobs, audit, tenants, ...)
         report.html, ...       extra files given to write() or add_file()
       index.duckdb             derived DuckDB index (see dctwin.results.index); deletable
       .staging/<run_id>/       a write in progress, or one killed mid-way; never listed
@@ -84,6 +85,7 @@ SCENARIO_FILE = "scenario.toml"
 METADATA_FILE = "metadata.json"
 SUMMARY_FILE = "summary.json"
 TIMESERIES_FILE = "timeseries.parquet"
+TABLE_PREFIX = "table-"
 CORE_FILES = frozenset({SCENARIO_FILE, METADATA_FILE, SUMMARY_FILE, TIMESERIES_FILE})
 STAGING_DIR = ".staging"
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC"})
@@ -403,12 +405,17 @@ class RunStore:
             raise StoreError(
                 f"{path}: the stored scenario cannot be read by this dctwin version: {exc}"
             ) from exc
+        tables = {
+            path.name.removeprefix(TABLE_PREFIX).removesuffix(".parquet"): _read_parquet(path)
+            for path in sorted(directory.glob(f"{TABLE_PREFIX}*.parquet"))
+        }
         return Results(
             scenario=scenario,
             timeseries=_read_parquet(directory / TIMESERIES_FILE),
             summary=_read_json(directory / SUMMARY_FILE),
             metadata=_read_json(directory / METADATA_FILE),
             run_id=directory.name,
+            tables=tables,
         )
 
     # --------------------------------------------------------------------- index
@@ -551,6 +558,8 @@ def _encode_run(
         SUMMARY_FILE: _json_bytes(results.summary, "summary"),
         TIMESERIES_FILE: _parquet_bytes(results.timeseries),
     }
+    for name, table in results.tables.items():
+        files[f"{TABLE_PREFIX}{_slug(name)}.parquet"] = _table_bytes(table, name)
     for name, content in extra_files.items():
         _check_file_name(name)
         files[name] = content.encode("utf-8") if isinstance(content, str) else bytes(content)
@@ -589,6 +598,18 @@ def _check_timeseries(frame: Any) -> None:
             f"timeseries column 'time_utc' must be tz-aware UTC, got {dtype}; "
             "fix with .dt.tz_convert('UTC') (or .dt.tz_localize('UTC') for naive UTC times)"
         )
+
+
+def _table_bytes(frame: pd.DataFrame, name: str) -> bytes:
+    if not isinstance(frame, pd.DataFrame):
+        raise StoreError(f"table {name!r} must be a pandas DataFrame, got {type(frame).__name__}")
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise StoreError(f"table {name!r} cannot be written as Parquet: {exc}") from exc
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:

@@ -139,6 +139,12 @@ class SchedulerConfig(Model):
     racks_per_hall: int = q(
         128, "rack", "Racks per hall", "facts.md §3.1: a DGX SuperPOD scales to 128 racks", ge=1, le=100000
     )
+    inference_conditions: list[str] = q(
+        ["sccs", "tia"],
+        "names",
+        "Legal conditions the operator has on file for the personal data in inference requests",
+        "E: SCCs + transfer impact assessment with EU, Gulf and African customers (facts.md §6.2)",
+    )
     compare_baseline: bool = q(
         True,
         "bool",

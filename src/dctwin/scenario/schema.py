@@ -25,6 +25,7 @@ from dctwin.scenario.planning import CostAssumptions, SupplyLimits
 from dctwin.scenario.residency import SiteJurisdiction
 from dctwin.scenario.scheduler import SchedulerConfig
 from dctwin.scenario.tenants import Tenant
+from dctwin.scenario.workload import JobGeneration
 from dctwin.scenario.schema_base import Model as _Model
 from dctwin.scenario.schema_base import _extra, q
 
@@ -940,6 +941,14 @@ class Scenario(_Model):
     hardware: dict[str, HardwareSpec] = Field(
         default_factory=dict, description="Extra or overriding hardware catalogue entries"
     )
+    it_load: Literal["profile", "scheduler"] = q(
+        "profile",
+        "choice",
+        "Where the IT load comes from: the documented utilisation profile, or the workload "
+        "scheduler (tenants, jobs, inference, power budget)",
+        "E: profile for scenarios without tenants",
+    )
+    jobs: JobGeneration = Field(default_factory=JobGeneration, description="Training and batch workload generator")
     tenants: list[Tenant] = Field(
         default_factory=list, description="Customer organisations: residency, quotas, demand (scheduler)"
     )
@@ -982,6 +991,8 @@ class Scenario(_Model):
         if len(set(site_names)) != len(site_names):
             raise ValueError(f"site names must be unique, got {site_names}")
         _check_tenant_set(self.tenants)
+        if self.it_load == "scheduler" and not self.tenants:
+            raise ValueError("it_load = 'scheduler' needs tenants: add [[tenants]] entries, or use it_load = 'profile'")
         for i, site in enumerate(self.sites):
             for build in site.builds:
                 if build.phase not in phase_names:

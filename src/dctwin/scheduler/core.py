@@ -1206,8 +1206,14 @@ def run_core(
             _rebuild_pending(jobs, tenants, work, par)
         held = _schedule(jobs, tenants, sites, work, dom, par, t0, par.i[I_DEPTH], tick, np.bool_(True))
         _swarm(tenants, sites, work, dom, par, swarm_gpu_s, t0, tick)
-        for s in range(n_sites):
-            work.out_power_held_gpus[s, tick] = held / n_sites
+        free_total = 0.0
+        for p in range(len(work.pool_site)):
+            free_total += dom.pool_free[p]
+        for p in range(len(work.pool_site)):  # idle GPUs the power budget kept from waiting work
+            s = work.pool_site[p]
+            if free_total > 0:
+                share = held * dom.pool_free[p] / free_total
+                work.out_power_held_gpus[s, tick] += min(share, dom.pool_free[p])
         while True:
             next_event = work.ev_key[0] if c[0] > 0 else np.inf
             a = c[5]

@@ -1,0 +1,465 @@
+"""The campus's workload, end to end: tenants → jobs → residency → inference → scheduler.
+
+:func:`schedule_campus` is what the engine calls when the IT load comes from the
+scheduler. In a fixed order it
+
+1. lays out the fleet of every active site as NVLink domains (:mod:`.topology`);
+2. decides, per tenant and site, whether the tenant's data may be processed there
+   (:func:`dctwin.sovereignty.admission_matrix`); tenants with no admissible site are
+   rejected with the rule that forbids it;
+3. generates the training and batch workload (:func:`dctwin.workload.generator.generate_jobs`):
+   individual jobs and the aggregate swarm of small ones;
+4. generates inference demand per EMEA region and sizes the replicas each region needs for
+   its TTFT SLO, routing each region to the sites its users' data may go to;
+5. runs the scheduler co-simulated with each site's dispatch, power-aware, and (optionally)
+   the power-oblivious baseline on the same workload;
+6. serves the inference demand with the GPUs the scheduler actually gave it, and writes the
+   placement audit.
+
+The network RTT added to TTFT is the great-circle estimate of facts.md §5.3
+(:func:`great_circle_rtt_ms`) until the route graph (issue 5) supplies real paths.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dctwin.dispatch import GridLimits
+from dctwin.facility.cooling import pue_at_temperature
+from dctwin.facility.fleet import SiteFleet
+from dctwin.scenario.inference import Region, load_regions
+from dctwin.scenario.residency import SiteJurisdiction, residency_catalogue
+from dctwin.scenario.schema import HardwareSpec, Scenario, Site
+from dctwin.scheduler.metrics import job_stats, tenant_stats, workload_summary
+from dctwin.scheduler.simulate import ScheduleInputs, ScheduleResult, SiteSeries, simulate_schedule
+from dctwin.scheduler.topology import Topology, build_topology
+from dctwin.sovereignty import AdmissionMatrix, AuditLog, admission, admission_matrix, systemic_risk_jobs
+from dctwin.supply.battery import BatteryParams
+from dctwin.workload.generator import generate_jobs
+from dctwin.workload.inference import InferenceService, energy_per_million_tokens_kwh, gpus_for_slo, serve
+from dctwin.workload.inference import inference_demand as make_inference_demand
+from dctwin.workload.jobs import JobTable
+
+__all__ = [
+    "CampusWorkload",
+    "SiteWorkloadInputs",
+    "great_circle_rtt_ms",
+    "region_residency_class",
+    "schedule_campus",
+]
+
+_FIBRE_US_PER_KM = 4.90  # facts.md §5.2: n ≈ 1.468 → 4.90 µs/km one way
+_EARTH_RADIUS_KM = 6371.0
+
+
+@dataclass(frozen=True)
+class SiteWorkloadInputs:
+    """What the workload layer needs of one active site.
+
+    Attributes
+    ----------
+    site
+        The site (jurisdiction, cooling design).
+    fleet
+        Installed racks at the simulated phase.
+    facility_power_mw
+        Built facility power. [MW]
+    clean_mw
+        PV + wind output per step. [MW]
+    temp_air_c
+        Outdoor dry-bulb temperature per step. [°C]
+    battery, grid
+        Battery and grid limits, as the dispatch uses them.
+    """
+
+    site: Site
+    fleet: SiteFleet
+    facility_power_mw: float
+    clean_mw: np.ndarray
+    temp_air_c: np.ndarray
+    battery: BatteryParams
+    grid: GridLimits
+
+
+@dataclass(frozen=True)
+class CampusWorkload:
+    """The scheduled workload of a run.
+
+    Attributes
+    ----------
+    it_demand_mw
+        IT power the fleet draws per site and step (to the facility model). [MW]
+    site_series
+        Scheduler columns per site (GPUs by use, budget, power cap, ...).
+    result, baseline
+        The scheduler's result, and the power-oblivious baseline's (or ``None``).
+    jobs
+        The individual jobs.
+    inference
+        How each region's inference demand was served.
+    audit
+        Placement and rejection decisions with the rule behind each.
+    admission
+        Tenant × site admission with rules and reasons.
+    summary
+        Unit-named headline figures (workload, inference, sovereignty, AI Act).
+    tables
+        Report tables: JCT by QoS and by tenant, tenants, inference by region.
+    """
+
+    it_demand_mw: dict[str, np.ndarray]
+    site_series: dict[str, pd.DataFrame]
+    result: ScheduleResult
+    baseline: ScheduleResult | None
+    jobs: JobTable
+    inference: InferenceService
+    audit: pd.DataFrame
+    admission: AdmissionMatrix
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def great_circle_rtt_ms(
+    lat1_deg: float,
+    lon1_deg: float,
+    lat2_deg: float,
+    lon2_deg: float,
+    inflation: float = 1.3,
+    overhead_ms: float = 3.0,
+) -> float:
+    """Round-trip time over fibre from great-circle distance, path inflation and equipment.
+
+    Parameters
+    ----------
+    lat1_deg, lon1_deg, lat2_deg, lon2_deg
+        End points. [deg]
+    inflation
+        Route length ÷ great-circle distance (1.3 engineered paths … 2.1 public Internet). [1]
+    overhead_ms
+        Fixed equipment and protocol overhead. [ms]
+
+    Returns
+    -------
+    float
+        RTT. [ms]
+
+    References
+    ----------
+    facts.md §5.2 (4.90 µs/km in single-mode fibre; Bozkurt et al., arXiv 1811.10737) and §5.3
+    (RTT ≈ 2–5 ms + k · floor).
+
+    Examples
+    --------
+    Tangier–Paris great-circle floor (facts.md §5.3: 1,602 km → 15.7 ms):
+
+    >>> round(great_circle_rtt_ms(35.77, -5.80, 48.86, 2.35, inflation=1.0, overhead_ms=0.0), 1)
+    15.7
+    """
+    p1, p2 = math.radians(lat1_deg), math.radians(lat2_deg)
+    dlat, dlon = p2 - p1, math.radians(lon2_deg - lon1_deg)
+    a = math.sin(dlat / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
+    km = 2 * _EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+    return overhead_ms + inflation * 2 * km * _FIBRE_US_PER_KM / 1000.0
+
+
+_REGION_CLASS = {
+    "MA": "ma_personal",
+    "SA": "sa_personal",
+    "AE": "ae_personal",
+    "NG": "ng_personal",
+    "ZA": "za_personal",
+}
+
+
+def region_residency_class(region: Region, known: Sequence[str]) -> str:
+    """The residency class of the personal data in a region's inference requests.
+
+    EU member states → ``eu_personal``; Morocco, Saudi Arabia, the UAE, Nigeria and South
+    Africa → their personal-data classes (facts.md §6.2); elsewhere ``public`` (no class
+    of our catalogue restricts it).
+    """
+    name = "eu_personal" if region.eu_member else _REGION_CLASS.get(region.country_iso2, "public")
+    return name if name in known else "public"
+
+
+def _pools_spec(topology: Topology) -> HardwareSpec:
+    biggest = max(topology.pools, key=lambda p: p.gpus)
+    return biggest.spec
+
+
+def _site_series(inputs: Sequence[SiteWorkloadInputs], n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    pue, limit = [], []
+    for s in inputs:
+        d = s.site.cooling
+        p = pue_at_temperature(s.temp_air_c, d, s.fleet.liquid_cooled_frac)
+        derate = np.clip(
+            1.0 - d.derate_frac_per_k * np.maximum(s.temp_air_c - d.design_dry_bulb_c, 0.0), 0.0, 1.0
+        )
+        pue.append(np.asarray(p, dtype=float))
+        limit.append(np.minimum(derate * s.fleet.it_capacity_mw, s.facility_power_mw / p))
+    return pue, limit
+
+
+def _inference_routing(
+    scenario: Scenario, regions: Sequence[Region], inputs: Sequence[SiteWorkloadInputs], site_gpus: np.ndarray
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """Share of each region's inference served at each site (∝ GPUs among admissible sites)."""
+    catalogue = residency_catalogue()
+    known = list(catalogue.classes)
+    conditions = list(scenario.scheduler.inference_conditions)
+    share = np.zeros((len(regions), len(inputs)))
+    classes, rules = [], []
+    for r, region in enumerate(regions):
+        cls = region_residency_class(region, known)
+        classes.append(cls)
+        ok = np.array(
+            [admission(catalogue, cls, conditions, s.site.name, s.site.jurisdiction).allowed for s in inputs]
+        )
+        weights = site_gpus * ok
+        if weights.sum() > 0:
+            share[r] = weights / weights.sum()
+            rules.append("")
+        else:
+            rules.append(
+                admission(
+                    catalogue, cls, conditions, inputs[0].site.name, inputs[0].site.jurisdiction
+                ).rule_id
+            )
+    return share, classes, rules
+
+
+def schedule_campus(
+    scenario: Scenario,
+    inputs: Sequence[SiteWorkloadInputs],
+    times_utc: pd.DatetimeIndex,
+    rng: np.random.Generator,
+) -> CampusWorkload:
+    """Generate, place and schedule the campus's workload for the run (see the module notes).
+
+    Parameters
+    ----------
+    scenario
+        The scenario (tenants, job generation, inference, scheduler policy).
+    inputs
+        Every active site at the simulated phase, in scenario order.
+    times_utc
+        The run's steps.
+    rng
+        The workload stream of the run.
+
+    Returns
+    -------
+    CampusWorkload
+        IT demand per site and step, and everything the report and the store need.
+    """
+    dt_h = scenario.time.dt_h
+    n = len(times_utc)
+    rng_jobs, rng_inference, rng_failures, rng_baseline = rng.spawn(4)
+    topology = build_topology([(s.site.name, s.fleet) for s in inputs], scenario.scheduler.racks_per_hall)
+    site_gpus = topology.site_gpus().astype(float)
+    catalogue = residency_catalogue()
+    jurisdictions: dict[str, SiteJurisdiction] = {s.site.name: s.site.jurisdiction for s in inputs}
+    matrix = admission_matrix(catalogue, scenario.tenants, jurisdictions)
+    classes = tuple(catalogue.classes)
+    jobs, swarm = generate_jobs(
+        scenario.jobs, scenario.tenants, classes, float(topology.gpus), n * dt_h * 3600.0, rng_jobs,
+        start_utc=times_utc[0],
+    )  # fmt: skip
+    allowed = matrix.for_jobs(jobs)
+    # inference: demand per region, replicas for the SLO, routed to admissible sites
+    regions = load_regions()
+    spec = _pools_spec(topology)
+    demand = make_inference_demand(
+        scenario.inference, regions, times_utc, rng_inference, installed_gpus=topology.gpus
+    )
+    rtt = np.array(
+        [
+            [
+                great_circle_rtt_ms(
+                    s.site.latitude_deg, s.site.longitude_deg, r.latitude_deg, r.longitude_deg
+                )
+                for r in regions
+            ]
+            for s in inputs
+        ]
+    )
+    share, region_classes, region_rules = _inference_routing(scenario, regions, inputs, site_gpus)
+    region_rtt = (share * rtt.T).sum(axis=1) + (share.sum(axis=1) == 0) * rtt.min(axis=0)
+    need = gpus_for_slo(demand, scenario.inference, spec, rtt_ms=region_rtt).astype(float)  # (n, regions)
+    site_need = need @ share  # (n, sites)
+    full = serve(demand, need * (share.sum(axis=1) > 0), scenario.inference, spec, rtt_ms=region_rtt)
+    busy_region = np.divide(
+        full.prefill_busy_gpus + full.decode_busy_gpus, full.gpus_assigned,
+        out=np.zeros_like(need), where=full.gpus_assigned > 0,
+    )  # fmt: skip
+    busy_site = np.divide(
+        (need * busy_region) @ share, site_need, out=np.zeros_like(site_need), where=site_need > 0
+    )
+    pue, limit = _site_series(inputs, n)
+    series = [
+        SiteSeries(
+            name=s.site.name,
+            clean_mw=s.clean_mw,
+            pue=pue[i],
+            it_limit_mw=limit[i],
+            inference_gpus=site_need[:, i],
+            inference_busy_frac=busy_site[:, i],
+            battery=s.battery,
+            grid=s.grid,
+        )
+        for i, s in enumerate(inputs)
+    ]
+    schedule = ScheduleInputs(
+        topology, jobs, allowed, scenario.tenants, series, dt_h, scenario.scheduler, swarm=swarm,
+        swarm_allowed_sites=matrix.allowed,
+    )  # fmt: skip
+    result = simulate_schedule(schedule, rng_failures)
+    baseline = None
+    if scenario.scheduler.compare_baseline and scenario.scheduler.power_policy == "power_aware":
+        oblivious = scenario.scheduler.model_copy(update={"power_policy": "oblivious"})
+        baseline = simulate_schedule(
+            ScheduleInputs(
+                topology,
+                jobs,
+                allowed,
+                scenario.tenants,
+                series,
+                dt_h,
+                oblivious,
+                swarm=swarm,
+                swarm_allowed_sites=matrix.allowed,
+            ),
+            rng_baseline,
+        )
+    # inference as actually served: each site's GPUs go back to the regions routed to it
+    given = np.column_stack([result.site_series[s.site.name]["inference_gpus"].to_numpy() for s in inputs])
+    ratio = np.divide(given, site_need, out=np.ones_like(given), where=site_need > 0)
+    capacity = need * (np.minimum(ratio, 1.0) @ share.T) * (share.sum(axis=1) > 0)
+    service = serve(demand, capacity, scenario.inference, spec, rtt_ms=region_rtt)
+    audit = _audit(result, jobs, matrix, [s.site.name for s in inputs])
+    summary = workload_summary(result, topology.gpus, dt_h)
+    summary.update(_inference_summary(service, spec, regions, region_rules))
+    summary.update(_sovereignty_summary(jobs, matrix, result, scenario))
+    flagged = systemic_risk_jobs(jobs, spec.dense_bf16_pflops_per_gpu, scenario.scheduler.mfu_frac)
+    summary["ai_act_systemic_risk_jobs"] = int(np.count_nonzero(flagged))
+    summary["installed_gpus"] = topology.gpus
+    tables = {
+        "jct_by_qos": job_stats(result.jobs, "qos"),
+        "jct_by_tenant": job_stats(result.jobs, "tenant"),
+        "tenants": tenant_stats(result),
+        "inference_by_region": _region_table(service, regions, region_classes, region_rules, region_rtt),
+        "admission": matrix.to_frame(),
+    }
+    it = {s.site.name: result.site_series[s.site.name]["it_load_mw"].to_numpy() for s in inputs}
+    return CampusWorkload(
+        it, result.site_series, result, baseline, jobs, service, audit, matrix, summary, tables
+    )
+
+
+def _audit(result: ScheduleResult, jobs: JobTable, matrix: AdmissionMatrix, sites: list[str]) -> pd.DataFrame:
+    """Every placement (with the rule that allowed it) and every rejection (with the rule that forbade it)."""
+    log = AuditLog()
+    p = result.placements
+    rows = p["job_row"].to_numpy()
+    site = p["site"].to_numpy()
+    tenant = jobs.tenant[rows]
+    names = np.asarray(jobs.tenants, dtype=object)
+    classes = np.asarray(jobs.residency_classes, dtype=object)
+    log.extend(
+        p["time_s"].to_numpy(), names[tenant], jobs.job_id[rows], classes[jobs.residency[rows]],
+        np.asarray(sites, dtype=object)[site], "placed", matrix.rule_id[tenant, site],
+    )  # fmt: skip
+    rejected = np.flatnonzero(result.jobs["state"].to_numpy() == "rejected")
+    if rejected.size:
+        t = jobs.tenant[rejected]
+        rules = np.array(
+            [_rejection_rule(matrix, int(i), int(g)) for i, g in zip(t, jobs.gpus[rejected], strict=True)],
+            dtype=object,
+        )
+        log.extend(
+            jobs.submit_s[rejected], names[t], jobs.job_id[rejected], classes[jobs.residency[rejected]],
+            None, "rejected", rules,
+        )  # fmt: skip
+    return log.to_frame()
+
+
+def _rejection_rule(matrix: AdmissionMatrix, tenant: int, gpus: int) -> str:
+    if not matrix.allowed[tenant].any():
+        return str(matrix.rule_id[tenant, 0])
+    return "CAPACITY-GANG-TOO-LARGE"
+
+
+def _inference_summary(
+    service: InferenceService, spec: HardwareSpec, regions: Sequence[Region], rules: Sequence[str]
+) -> dict[str, Any]:
+    served = service.requests_served_per_s.sum(axis=0)  # (n, regions)
+    dropped = service.requests_dropped_per_s.sum(axis=0)
+    total = served + dropped
+    weights = service.requests_served_per_s + service.requests_dropped_per_s
+    attained = (
+        float((service.slo_attainment_frac * weights).sum() / weights.sum()) if weights.sum() > 0 else 1.0
+    )
+    tokens = (
+        (service.prompt_tokens_served_per_s + service.output_tokens_served_per_s).sum()
+        * service.dt_h
+        * 3600.0
+    )
+    return {
+        "inference_requests": float(total.sum() * service.dt_h * 3600.0),
+        "inference_served_frac": float(served.sum() / total.sum()) if total.sum() > 0 else 1.0,
+        "inference_slo_attainment_frac": attained,
+        "inference_tokens": float(tokens),
+        "inference_energy_per_million_tokens_kwh": float(energy_per_million_tokens_kwh(service, spec)),
+        "inference_regions_not_admissible": int(sum(1 for r in rules if r)),
+    }
+
+
+def _region_table(
+    service: InferenceService,
+    regions: Sequence[Region],
+    classes: Sequence[str],
+    rules: Sequence[str],
+    rtt: np.ndarray,
+) -> pd.DataFrame:
+    w = service.requests_served_per_s + service.requests_dropped_per_s  # (classes, n, regions)
+    attained = np.divide((service.slo_attainment_frac * w).sum(axis=(0, 1)), w.sum(axis=(0, 1)),
+                         out=np.ones(len(regions)), where=w.sum(axis=(0, 1)) > 0)  # fmt: skip
+    served = service.requests_served_per_s.sum(axis=(0, 1))
+    p99 = (
+        np.nanmax(service.ttft_p99_ms, axis=(0, 1))
+        if np.isfinite(service.ttft_p99_ms).any()
+        else np.full(len(regions), np.nan)
+    )
+    return pd.DataFrame(
+        {
+            "region": [r.slug for r in regions],
+            "display_name": [r.display_name for r in regions],
+            "residency_class": classes,
+            "rtt_ms": rtt,
+            "requests_per_s_mean": w.sum(axis=0).mean(axis=0),
+            "served_frac": np.divide(
+                served, w.sum(axis=(0, 1)), out=np.ones(len(regions)), where=w.sum(axis=(0, 1)) > 0
+            ),
+            "slo_attainment_frac": attained,
+            "ttft_p99_worst_ms": p99,
+            "blocked_by_rule": list(rules),
+        }
+    )
+
+
+def _sovereignty_summary(
+    jobs: JobTable, matrix: AdmissionMatrix, result: ScheduleResult, scenario: Scenario
+) -> dict[str, Any]:
+    rejected = result.jobs[result.jobs["state"] == "rejected"]
+    out: dict[str, Any] = {"sovereignty_rejected_jobs": len(rejected)}
+    for i, t in enumerate(matrix.tenants):
+        if not matrix.allowed[i].any():
+            out[f"sovereignty_rejected_tenant_{t}"] = str(matrix.rule_id[i, 0])
+    _ = (jobs, scenario)
+    return out
