@@ -164,6 +164,12 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Results:
         tables = {"jobs": workload.result.jobs, "audit": workload.audit, **workload.tables}
         stages = {k: round(v, 4) for k, v in timer.seconds.items()}
         metadata["timings_s"] = {**metadata["timings_s"], **stages}
+        core_s = workload.result.wall_s
+        metadata["scheduler"] = {
+            "events": workload.result.events,
+            "core_wall_s": round(core_s, 4),
+            "events_per_s": round(workload.result.events / core_s, 1) if core_s > 0 else None,
+        }
     return Results(
         scenario=scenario, timeseries=timeseries, summary=summary, metadata=metadata, tables=tables
     )

@@ -169,6 +169,7 @@ def scenario_from_dict(data: Mapping[str, Any], base_dir: Path | None = None) ->
         raise ScenarioError(format_validation_error(exc)) from None
     _check_catalog_references(scenario)
     check_tenants(scenario.tenants)
+    _check_job_mixes(scenario)
     if base_dir is not None:
         scenario = _absolutise_weather_paths(scenario, base_dir)
     return scenario
@@ -188,6 +189,19 @@ def _check_catalog_references(scenario: Scenario) -> None:
         _check_turbine(site.wind.turbine_type, f"sites[{i}].wind.turbine_type")
 
 
+def _check_job_mixes(scenario: Scenario) -> None:
+    mixes = scenario.jobs.mix_catalogue()
+    for i, tenant in enumerate(scenario.tenants):
+        if tenant.job_mix not in mixes:
+            hint = difflib.get_close_matches(tenant.job_mix, list(mixes), n=1)
+            fix = (
+                f"did you mean {hint[0]!r}?"
+                if hint
+                else f"use one of {sorted(mixes)} or add it under [jobs.mixes]"
+            )
+            raise ScenarioError(f"unknown job mix {tenant.job_mix!r}; {fix}", path=f"tenants[{i}].job_mix")
+
+
 def _check_turbine(turbine_type: str, path: str) -> None:
     from dctwin.supply.wind import turbine_types  # local import: supply depends on scenario
 
@@ -201,6 +215,10 @@ def _check_turbine(turbine_type: str, path: str) -> None:
 
 
 def _absolutise_weather_paths(scenario: Scenario, base_dir: Path) -> Scenario:
+    trace = scenario.jobs.trace_path
+    if trace and not Path(trace).is_absolute():
+        jobs = scenario.jobs.model_copy(update={"trace_path": str((base_dir / trace).resolve())})
+        scenario = scenario.model_copy(update={"jobs": jobs})
     sites = []
     for site in scenario.sites:
         wpath = site.weather.path

@@ -24,10 +24,10 @@ from dctwin.scenario.inference import InferenceConfig
 from dctwin.scenario.planning import CostAssumptions, SupplyLimits
 from dctwin.scenario.residency import SiteJurisdiction
 from dctwin.scenario.scheduler import SchedulerConfig
-from dctwin.scenario.tenants import Tenant
-from dctwin.scenario.workload import JobGeneration
 from dctwin.scenario.schema_base import Model as _Model
 from dctwin.scenario.schema_base import _extra, q
+from dctwin.scenario.tenants import Tenant
+from dctwin.scenario.workload import JobGeneration
 
 __all__ = [
     "BatteryDesign",
@@ -948,7 +948,9 @@ class Scenario(_Model):
         "scheduler (tenants, jobs, inference, power budget)",
         "E: profile for scenarios without tenants",
     )
-    jobs: JobGeneration = Field(default_factory=JobGeneration, description="Training and batch workload generator")
+    jobs: JobGeneration = Field(
+        default_factory=JobGeneration, description="Training and batch workload generator"
+    )
     tenants: list[Tenant] = Field(
         default_factory=list, description="Customer organisations: residency, quotas, demand (scheduler)"
     )
@@ -992,7 +994,9 @@ class Scenario(_Model):
             raise ValueError(f"site names must be unique, got {site_names}")
         _check_tenant_set(self.tenants)
         if self.it_load == "scheduler" and not self.tenants:
-            raise ValueError("it_load = 'scheduler' needs tenants: add [[tenants]] entries, or use it_load = 'profile'")
+            raise ValueError(
+                "it_load = 'scheduler' needs tenants: add [[tenants]] entries, or use it_load = 'profile'"
+            )
         for i, site in enumerate(self.sites):
             for build in site.builds:
                 if build.phase not in phase_names:

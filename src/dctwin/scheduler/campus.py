@@ -44,7 +44,8 @@ from dctwin.supply.battery import BatteryParams
 from dctwin.workload.generator import generate_jobs
 from dctwin.workload.inference import InferenceService, energy_per_million_tokens_kwh, gpus_for_slo, serve
 from dctwin.workload.inference import inference_demand as make_inference_demand
-from dctwin.workload.jobs import JobTable
+from dctwin.workload.jobs import JobTable, SwarmDemand
+from dctwin.workload.trace import read_job_trace
 
 __all__ = [
     "CampusWorkload",
@@ -267,10 +268,18 @@ def schedule_campus(
     jurisdictions: dict[str, SiteJurisdiction] = {s.site.name: s.site.jurisdiction for s in inputs}
     matrix = admission_matrix(catalogue, scenario.tenants, jurisdictions)
     classes = tuple(catalogue.classes)
-    jobs, swarm = generate_jobs(
-        scenario.jobs, scenario.tenants, classes, float(topology.gpus), n * dt_h * 3600.0, rng_jobs,
-        start_utc=times_utc[0],
-    )  # fmt: skip
+    if scenario.jobs.source == "trace":
+        assert scenario.jobs.trace_path is not None  # the schema requires it
+        jobs = read_job_trace(
+            scenario.jobs.trace_path, scenario.tenants, classes, start_utc=times_utc[0],
+            checkpoint_interval_s=scenario.jobs.checkpoint_interval_s,
+        ).sorted_by_submit()  # fmt: skip
+        swarm = SwarmDemand.none(math.ceil(n * dt_h), tuple(t.name for t in scenario.tenants), classes)
+    else:
+        jobs, swarm = generate_jobs(
+            scenario.jobs, scenario.tenants, classes, float(topology.gpus), n * dt_h * 3600.0, rng_jobs,
+            start_utc=times_utc[0],
+        )  # fmt: skip
     allowed = matrix.for_jobs(jobs)
     # inference: demand per region, replicas for the SLO, routed to admissible sites
     regions = load_regions()

@@ -583,7 +583,7 @@ def _interrupt(
     """Preemption or infrastructure failure: back to the last checkpoint, restart later."""
     _stop(jobs, tenants, sites, work, dom, j, t)
     ckpt = jobs.checkpoint_s[j]
-    kept = math.floor(jobs.done_s[j] / ckpt) * ckpt if ckpt > 0 else jobs.done_s[j]
+    kept = math.floor(jobs.done_s[j] / ckpt) * ckpt if ckpt > 0 else 0.0  # no checkpoint: all lost
     lost = jobs.done_s[j] - kept
     jobs.done_s[j] = kept
     jobs.overhead_s[j] = par.f[P_RESTART_S]

@@ -116,7 +116,8 @@ def workload_summary(result: ScheduleResult, installed_gpus: int, dt_h: float) -
     -------
     dict
         Unit-named figures: allocation shares, JCT and queueing percentiles, goodput lost,
-        deferred GPU-hours, preemptions, restarts, rejections, events per second.
+        deferred GPU-hours, preemptions, restarts, rejections, scheduler events (the
+        wall time is in the run's metadata, not here: a summary is deterministic).
     """
     jobs = result.jobs
     series = list(result.site_series.values())
@@ -150,8 +151,6 @@ def workload_summary(result: ScheduleResult, installed_gpus: int, dt_h: float) -
         "preemptions": int(jobs["preemptions"].sum()),
         "restarts": int(jobs["restarts"].sum()),
         "scheduler_events": result.events,
-        "scheduler_wall_s": result.wall_s,
-        "scheduler_events_per_s": result.events / result.wall_s if result.wall_s > 0 else float("nan"),
     }
 
 
