@@ -235,7 +235,9 @@ def _export_netcdf(planned: Any, policy: Any, path: Path) -> None:
     from dctwin.planner.inputs import problem_from_results
     from dctwin.planner.pypsa_network import export_netcdf
 
-    results = run_scenario(planned.scenario)
+    from dctwin.planner.handoff import demand_scenario
+
+    results = run_scenario(demand_scenario(planned.scenario))
     for site in results.sites:
         problem = problem_from_results(results, site, policy)
         file = path if len(results.sites) == 1 else path.with_name(f"{path.stem}-{site}{path.suffix}")
@@ -258,6 +260,7 @@ def frontier(
     """The cost-versus-CFE frontier: least-cost portfolio for each target, and its report."""
     from dctwin.engine import run as run_scenario
     from dctwin.planner.frontier import cost_frontier
+    from dctwin.planner.handoff import demand_scenario
     from dctwin.planner.inputs import problem_from_results
     from dctwin.planner.problem import Policy
     from dctwin.report.frontier import build_frontier_report
@@ -271,7 +274,7 @@ def frontier(
         _policy(f"cfe:{level}")
     sc = load_scenario(scenario, phase=phase)
     with err.status(f"frontier of {sc.name} at {sc.phase}"):
-        results = run_scenario(sc)
+        results = run_scenario(demand_scenario(sc))
         name = site or results.sites[0]
         if name not in results.sites:
             from dctwin.errors import ScenarioError

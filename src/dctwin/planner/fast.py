@@ -298,15 +298,24 @@ def _descend(
 
 
 def _close_zero_import_gap(p: PlanningProblem, x: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """For islanded and 100 % CFE, grow the portfolio by the smallest factor that leaves no
-    grid energy at all (the search allows 1e-6 of the load so its constraint has a gradient;
-    more capacity never adds imports, so this ends, at a cost change of order 1e-5)."""
+    """Grow the portfolio by the smallest factor that meets the policy exactly.
+
+    The search allows a policy slack of 1e-6 of the load (so its constraint keeps a
+    gradient), and for islanded and 100 % CFE it stops 1e-6 short of zero grid energy.
+    Growing every capacity never adds imports, so doubling the growth from 1e-6 finds a
+    portfolio the exact LP accepts, at a cost change of order 1e-5.
+    """
     needs_zero = p.policy.kind == "islanded" or (p.policy.kind == "cfe" and p.policy.target_frac >= 1.0)
-    if not needs_zero:
-        return x
+
+    def feasible(z: np.ndarray) -> bool:
+        t = dispatch_totals(p, z)
+        if needs_zero:
+            return t.import_mwh <= 1e-9 * max(p.load_mwh, 1.0)
+        return _policy_slack(p, t, exact=True) >= 0.0
+
     growth = 1e-6
     candidate = x
-    while dispatch_totals(p, candidate).import_mwh > 1e-9 * max(p.load_mwh, 1.0) and growth < 0.05:
+    while not feasible(candidate) and growth < 0.05:
         candidate = np.minimum(x * (1.0 + growth), upper)
         growth *= 2.0
     return candidate
@@ -371,8 +380,8 @@ def _cost_scale(p: PlanningProblem) -> float:
     return max(p.load_mwh * p.year_weight * p.costs.import_price_per_mwh, 1.0)
 
 
-def _policy_slack(p: PlanningProblem, t: DispatchTotals) -> float:
-    """≥ 0 when the policy holds; scaled by the period's load."""
+def _policy_slack(p: PlanningProblem, t: DispatchTotals, exact: bool = False) -> float:
+    """≥ 0 when the policy holds; scaled by the period's load (``exact``: no 100 % relaxation)."""
     load = max(p.load_mwh, 1e-9)
     if p.policy.kind == "annual":  # delivered renewable energy ≥ load  ⟺  exports ≥ imports
         return (t.export_mwh - t.import_mwh) / load
@@ -380,7 +389,8 @@ def _policy_slack(p: PlanningProblem, t: DispatchTotals) -> float:
     target = 1.0 if p.policy.kind == "islanded" else p.policy.target_frac
     # 100 %: allow 1e-6 of the load so the constraint keeps a gradient (SLSQP needs one);
     # the cost difference is far below the 0.1 % equivalence tolerance.
-    target = min(target, 1.0 - _FULL_CFE_SLACK)
+    if not exact:
+        target = min(target, 1.0 - _FULL_CFE_SLACK)
     return ((1.0 - target) * load - (1.0 - share) * t.import_mwh) / load
 
 

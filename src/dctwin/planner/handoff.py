@@ -21,7 +21,7 @@ from dctwin.planner.inputs import problem_from_results
 from dctwin.planner.problem import PlanResult, Policy
 from dctwin.scenario.schema import BuildStep, Scenario
 
-__all__ = ["PhasedPlan", "plan_scenario"]
+__all__ = ["PhasedPlan", "demand_scenario", "plan_scenario"]
 
 _CAPS = ("solar_mw", "wind_mw", "battery_energy_mwh", "battery_power_mw")
 _BUILD_FIELDS = {
@@ -74,8 +74,7 @@ def plan_scenario(scenario: Scenario, policy: Policy, up_to_phase: str | None = 
     rows: list[dict[str, Any]] = []
     built = {s.name: dict.fromkeys(_CAPS, 0.0) for s in scenario.sites}
     for phase in phases:
-        at_phase = scenario.model_copy(update={"phase": phase})
-        results = run(at_phase)
+        results = run(demand_scenario(scenario.model_copy(update={"phase": phase})))
         for site in scenario.sites:
             if site.name not in results.sites:
                 continue
@@ -87,6 +86,20 @@ def plan_scenario(scenario: Scenario, policy: Policy, up_to_phase: str | None = 
             rows.append({"site": site.name, "phase": phase, **plan_row(problem, plan)})
     planned = _with_capacities(scenario, plans, phases)
     return PhasedPlan(planned, pd.DataFrame(rows), plans)
+
+
+def demand_scenario(scenario: Scenario) -> Scenario:
+    """The scenario whose twin run gives the load to plan against: the demand the campus wants.
+
+    With the scheduler, the power-aware IT load already bends to the supply of the scenario
+    being replaced; the planner sizes the new supply against the power-oblivious load of the
+    same workload (and skips the baseline comparison). Running the planned scenario
+    power-aware can then only shift flexible load toward clean hours.
+    """
+    if scenario.it_load != "scheduler":
+        return scenario
+    policy = scenario.scheduler.model_copy(update={"power_policy": "oblivious", "compare_baseline": False})
+    return scenario.model_copy(update={"scheduler": policy})
 
 
 def _with_capacities(

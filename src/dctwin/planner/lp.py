@@ -563,6 +563,12 @@ def _raise_not_optimal(
         message = _explain_infeasible(p, lower, upper)
         if message is not None:
             raise InfeasibleError(message)
+        if all(upper[k] == lower[k] for k in CAPACITY_NAMES):  # nothing to size: cannot be unbounded
+            pinned = ", ".join(f"{k} = {lower[k]:,.6g}" for k in CAPACITY_NAMES)
+            raise InfeasibleError(
+                f"the fixed capacities ({pinned}) cannot meet policy {p.policy} with this load and "
+                "these profiles; raise a capacity or relax the policy"
+            )
         c = p.costs
         raise InfeasibleError(
             f"the planning cost has no lower bound (policy {p.policy}): selling surplus at "

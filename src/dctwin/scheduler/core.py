@@ -199,6 +199,7 @@ class Sites(structref.StructRefProxy):
     worst_excess_w: np.ndarray  # this tick
     firm_overrun_w: np.ndarray  # this tick
     busy_gpu_s: np.ndarray  # this tick: GPU-seconds held by individual jobs
+    e_constrained_j: np.ndarray  # this tick: energy of the part counted against the renewable budget
 
 
 SITES_FIELDS = tuple(Sites.__annotations__)
@@ -377,6 +378,7 @@ def _integrate(s: int, t: float, sites: Sites, work: Work, dom: Domains) -> None
         return
     total, constrained = _site_power_w(s, sites, work, dom)  # the state held over [t_last, t)
     sites.e_acc_j[s] += total * dt
+    sites.e_constrained_j[s] += constrained * dt
     sites.busy_gpu_s[s] += sites.busy_job_gpus[s] * dt
     sites.t_last_s[s] = t
     excess = max(constrained - _renewable_limit_w(s, sites), total - sites.it_cap_now_mw[s] * 1e6)
@@ -420,9 +422,27 @@ def _finish_time(jobs: Jobs, j: int, t: float) -> float:
 
 
 @njit(cache=True)
-def _push_event(work: Work, t: float, j: int, epoch: int, kind: int) -> None:
+def _push_event(jobs: Jobs, work: Work, t: float, j: int, epoch: int, kind: int) -> None:
     c = work.counters
+    if c[0] >= len(work.ev_key):
+        _compact_events(jobs, work)
     c[0] = heap_push(work.ev_key, work.ev_val, c[0], t, _pack(j, epoch, kind))
+
+
+@njit(cache=True)
+def _compact_events(jobs: Jobs, work: Work) -> None:
+    """Drop stale events (their job's epoch moved on) so the heap never overflows: the live
+    events are at most two per running job."""
+    c = work.counters
+    n = c[0]
+    keys = work.ev_key[:n].copy()
+    vals = work.ev_val[:n].copy()
+    c[0] = 0
+    mask = (1 << _EPOCH_BITS) - 1
+    for k in range(n):
+        j, epoch, _ = _unpack(vals[k])
+        if jobs.state[j] == RUNNING and epoch == (jobs.epoch[j] & mask):
+            c[0] = heap_push(work.ev_key, work.ev_val, c[0], keys[k], vals[k])
 
 
 @njit(cache=True)
@@ -514,12 +534,12 @@ def _start(
     work.running[c[2]] = j
     c[2] += 1
     jobs.epoch[j] += 1
-    _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
+    _push_event(jobs, work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
     rate = par.f[P_FAIL_PER_GPU_S] * jobs.gpus[j]
     if rate > 0:
         draw = work.fail_draws[c[7] % len(work.fail_draws)]
         c[7] += 1
-        _push_event(work, t + draw / rate, j, jobs.epoch[j], np.int64(EV_FAIL))
+        _push_event(jobs, work, t + draw / rate, j, jobs.epoch[j], np.int64(EV_FAIL))
     if par.i[I_RECORD] == 1:
         k, top = work.seg_counts[0], work.seg_counts[1]
         if k < len(work.seg_job) and top + used <= len(work.seg_domain):
@@ -847,12 +867,12 @@ def _retime_flexible(jobs: Jobs, sites: Sites, work: Work, par: Params, s: int, 
         _account_energy(jobs, j, t, work)
         _set_speed(jobs, j, cap, par)
         jobs.epoch[j] += 1
-        _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
+        _push_event(jobs, work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
         if rate > 0:
             c = work.counters
             draw = work.fail_draws[c[7] % len(work.fail_draws)]
             c[7] += 1
-            _push_event(work, t + draw / (rate * jobs.gpus[j]), j, jobs.epoch[j], np.int64(EV_FAIL))
+            _push_event(jobs, work, t + draw / (rate * jobs.gpus[j]), j, jobs.epoch[j], np.int64(EV_FAIL))
 
 
 @njit(cache=True)
@@ -871,7 +891,7 @@ def _urgent_to_firm(jobs: Jobs, sites: Sites, work: Work, par: Params, t: float)
                 _account_energy(jobs, j, t, work)
                 _set_speed(jobs, j, 1.0, par)
                 jobs.epoch[j] += 1
-                _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
+                _push_event(jobs, work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
 
 
 @njit(cache=True)
@@ -1101,7 +1121,12 @@ def _tick_end(
         sites.exported_mwh[s] = out[8]
         imports, shed = out[3], out[6]
         share[s] = (facility - imports - shed) / facility if facility > 0 else 1.0
-        budget = sites.renewable_mw[s] + max(sites.allowance_now_mw[s], 0.0)
+        # the budget the scheduler was given: renewable (+ fixed allowance), plus, when the grid
+        # covers firm load, the firm load it actually drew
+        firm_mw = (sites.e_acc_j[s] - sites.e_constrained_j[s]) / dt / 1e6
+        budget = min(
+            sites.renewable_mw[s] + max(sites.allowance_now_mw[s], 0.0) + firm_mw, sites.it_cap_now_mw[s]
+        )
         work.out_it_mw[s, tick] = it_mw
         work.out_facility_mw[s, tick] = facility
         work.out_budget_mw[s, tick] = budget
@@ -1112,6 +1137,7 @@ def _tick_end(
         work.out_clean_share[s, tick] = share[s]
         work.out_soc_mwh[s, tick] = out[2]
         sites.e_acc_j[s] = 0.0
+        sites.e_constrained_j[s] = 0.0
         sites.busy_gpu_s[s] = 0.0
         sites.worst_excess_w[s] = -np.inf
         sites.firm_overrun_w[s] = 0.0
@@ -1247,7 +1273,9 @@ def run_core(
                     ):
                         _complete(jobs, tenants, sites, work, dom, j, t)
                     else:  # rounding: finish a moment later
-                        _push_event(work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
+                        _push_event(
+                            jobs, work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH)
+                        )
                         continue
                 else:
                     _interrupt(jobs, tenants, sites, work, dom, par, j, t, np.bool_(False), tick)

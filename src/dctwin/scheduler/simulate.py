@@ -299,6 +299,7 @@ def _sites(series: Sequence[SiteSeries], dt_h: float, config: SchedulerConfig) -
         worst_excess_w=z(n),
         firm_overrun_w=z(n),
         busy_gpu_s=z(n),
+        e_constrained_j=z(n),
     )
 
 
