@@ -232,10 +232,9 @@ def plan(
 
 def _export_netcdf(planned: Any, policy: Any, path: Path) -> None:
     from dctwin.engine import run as run_scenario
+    from dctwin.planner.handoff import demand_scenario
     from dctwin.planner.inputs import problem_from_results
     from dctwin.planner.pypsa_network import export_netcdf
-
-    from dctwin.planner.handoff import demand_scenario
 
     results = run_scenario(demand_scenario(planned.scenario))
     for site in results.sites:
