@@ -29,6 +29,13 @@ from dctwin.report.tables import (
     summary_table,
     unit_rule,
 )
+from dctwin.report.workload import (
+    flexibility_table,
+    has_workload,
+    record_table,
+    workload_figures,
+    workload_headline_table,
+)
 from dctwin.results.model import Results
 
 __all__ = ["build_report", "write_report"]
@@ -211,6 +218,51 @@ def figure_html(fig: go.Figure, div_id: str) -> str:
     return f'<figure class="chart">{body}</figure>'
 
 
+_JCT_COLUMNS = {
+    "qos": "QoS", "tenant": "Tenant", "jobs": "Jobs", "queue_p50_s": "Queue p50", "queue_p99_s": "Queue p99",
+    "jct_p50_s": "JCT p50", "jct_p99_s": "JCT p99", "gpu_h": "GPU·h", "lost_gpu_h": "Lost GPU·h",
+    "renewable_share_frac": "Renewable share",
+}  # fmt: skip
+_TENANT_COLUMNS = {
+    "tenant": "Tenant", "nominal_quota_gpus": "Nominal quota", "jobs_done": "Jobs done",
+    "jobs_rejected": "Rejected", "gpu_h": "GPU·h (jobs)", "swarm_gpu_h": "GPU·h (small jobs)",
+    "facility_energy_mwh": "Facility energy", "renewable_share_frac": "Renewable share",
+    "jct_p50_s": "JCT p50",
+}  # fmt: skip
+_REGION_COLUMNS = {
+    "display_name": "Region", "residency_class": "Data class", "rtt_ms": "RTT",
+    "requests_per_s_mean": "Requests (mean)", "served_frac": "Served", "slo_attainment_frac": "TTFT SLO met",
+    "ttft_p99_worst_ms": "TTFT p99 (worst hour)", "blocked_by_rule": "Blocked by",
+}  # fmt: skip
+_ADMISSION_COLUMNS = {
+    "tenant": "Tenant", "residency_class": "Data class", "site": "Site", "allowed": "Allowed",
+    "rule_id": "Rule", "reason": "Why",
+}  # fmt: skip
+
+
+def _workload_section(results: Results) -> str:
+    """Workload: headline figures, flexibility, charts, JCT, tenants, inference, residency."""
+    parts = ['<section id="workload">\n<h2>Workload</h2>', _records_html(workload_headline_table(results))]
+    flex = flexibility_table(results)
+    if flex is not None:
+        parts += [
+            "<h3>What following the clean supply buys (same workload, same weather)</h3>",
+            _records_html(flex),
+        ]
+    parts += [figure_html(f, f"workload-chart-{i}") for i, f in enumerate(workload_figures(results))]
+    t = results.tables
+    for key, title, columns in (
+        ("jct_by_qos", "Queueing and completion time by QoS class", _JCT_COLUMNS),
+        ("tenants", "Tenants: work, energy and its renewable share", _TENANT_COLUMNS),
+        ("inference_by_region", "Inference by EMEA region", _REGION_COLUMNS),
+        ("admission", "Data residency: where each tenant's data may be processed", _ADMISSION_COLUMNS),
+    ):
+        if key in t and len(t[key]):
+            parts += [f"<h3>{_e(title)}</h3>", _records_html(record_table(t[key], columns))]
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
 def _charts_section(results: Results, site: str | None, anchor: str, heading: str) -> str:
     figures = report_figures(results, site)
     divs = [figure_html(f, f"{anchor}-chart-{i}") for i, f in enumerate(figures)]
@@ -264,6 +316,9 @@ def build_report(results: Results) -> str:
     nav += [f'<a href="#{_e(a)}">{_e(h.split(" — ")[-1])}</a>' for a, h, _ in sections]
     nav.append('<a href="#notes">Notes</a>')
     charts = [_charts_section(results, site, a, h) for a, h, site in sections]
+    if has_workload(results):
+        nav.insert(1, '<a href="#workload">Workload</a>')
+        charts.insert(0, _workload_section(results))
     title = f"dctwin report — {results.scenario.name}"
     return page(
         title,

@@ -86,9 +86,14 @@ UNIT_RULES: tuple[UnitRule, ...] = (
     UnitRule(r"_l$", "L", big_unit="m³", big_scale=1e-3, big_threshold=1e4),
     UnitRule(r"_c$", "°C", decimals=1),
     UnitRule(r"_k$", "K", decimals=1),
+    UnitRule(r"_gpu_h$", "GPU·h", decimals=0, big_unit="M GPU·h", big_scale=1e-6, big_threshold=1e7),
+    UnitRule(r"_gpus$", "GPUs", integer=True),
+    UnitRule(r"_per_s$", "/s", decimals=1),
+    UnitRule(r"_ms$", "ms", decimals=0),
     UnitRule(r"_h$", "h", decimals=0),
     UnitRule(r"_d$", "d", decimals=0),
-    UnitRule(r"_s$", "s", decimals=2),
+    UnitRule(r"_s$", "s", decimals=2, big_unit="h", big_scale=1 / 3600.0, big_threshold=1e4),
+    UnitRule(r"(^jobs_|_jobs$|^preemptions$|^restarts$|_events$)", "", integer=True, strip=False),
     UnitRule(r"_usd$", "USD", decimals=0),
     UnitRule(r"_pflops$", "PFLOP/s", decimals=0),
     UnitRule(r"_ratio$", "–", decimals=2, strip=False),
@@ -146,6 +151,12 @@ _WORDS = {
     "fp8": "FP8",
     "fp4": "FP4",
     "co2": "CO2",
+    "jct": "JCT",
+    "slo": "SLO",
+    "ai": "AI",
+    "ttft": "TTFT",
+    "qos": "QoS",
+    "rtt": "RTT",
 }
 
 
