@@ -39,7 +39,15 @@ from dctwin.scenario.schema import HardwareSpec, Scenario, Site
 from dctwin.scheduler.metrics import job_stats, tenant_stats, workload_summary
 from dctwin.scheduler.simulate import ScheduleInputs, ScheduleResult, SiteSeries, simulate_schedule
 from dctwin.scheduler.topology import Topology, build_topology
-from dctwin.sovereignty import AdmissionMatrix, AuditLog, admission, admission_matrix, systemic_risk_jobs
+from dctwin.sovereignty import (
+    SYSTEMIC_RISK_FLOP,
+    TRAINING_KINDS,
+    AdmissionMatrix,
+    AuditLog,
+    admission,
+    admission_matrix,
+    training_flop,
+)
 from dctwin.supply.battery import BatteryParams
 from dctwin.workload.generator import generate_jobs
 from dctwin.workload.inference import InferenceService, energy_per_million_tokens_kwh, gpus_for_slo, serve
@@ -355,8 +363,19 @@ def schedule_campus(
     summary = workload_summary(result, topology.gpus, dt_h)
     summary.update(_inference_summary(service, spec, regions, region_rules))
     summary.update(_sovereignty_summary(jobs, matrix, result, scenario))
-    flagged = systemic_risk_jobs(jobs, spec.dense_bf16_pflops_per_gpu, scenario.scheduler.mfu_frac)
-    summary["ai_act_systemic_risk_jobs"] = int(np.count_nonzero(flagged))
+    # AI Act: the FLOP each training run actually accumulated (work done × GPUs × dense BF16 × MFU)
+    frame = result.jobs
+    training = frame["kind"].isin(TRAINING_KINDS).to_numpy()
+    flop = training_flop(
+        frame["gpus"], frame["done_s"], spec.dense_bf16_pflops_per_gpu, scenario.scheduler.mfu_frac
+    )
+    frame["training_flop"] = np.where(training, flop, 0.0)
+    frame["ai_act_systemic_risk"] = frame["training_flop"] > SYSTEMIC_RISK_FLOP
+    frame["renewable_share_frac"] = np.divide(
+        frame["clean_energy_mwh"], frame["facility_energy_mwh"],
+        out=np.full(len(frame), np.nan), where=frame["facility_energy_mwh"].to_numpy() > 0,
+    )  # fmt: skip
+    summary["ai_act_systemic_risk_jobs"] = int(frame["ai_act_systemic_risk"].sum())
     summary["installed_gpus"] = topology.gpus
     tables = {
         "jct_by_qos": job_stats(result.jobs, "qos"),

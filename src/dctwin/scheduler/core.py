@@ -37,7 +37,7 @@ from numba.experimental import structref
 
 from dctwin.dispatch import dispatch_step
 from dctwin.scheduler.heap import heap_pop, heap_push
-from dctwin.scheduler.placement import Domains, place, release, release_whole, reserve_whole
+from dctwin.scheduler.placement import Domains, place, release, release_whole, reserve_whole, take_fragments
 from dctwin.scheduler.structs import RecordType
 from dctwin.supply.battery import BatteryLimits
 
@@ -144,6 +144,7 @@ class Tenants(structref.StructRefProxy):
     swarm_gpus_now: np.ndarray  # int64 this tick
     swarm_energy_j: np.ndarray  # float64
     swarm_clean_j: np.ndarray  # float64
+    swarm_tick_gpu_s: np.ndarray  # float64: GPU-seconds served this tick
 
 
 TENANTS_FIELDS = tuple(Tenants.__annotations__)
@@ -275,8 +276,10 @@ class Work(structref.StructRefProxy):
     inf_domains: np.ndarray  # per pool stack region (pool_first_domain offsets)
     inf_n: np.ndarray  # per pool
     inf_gpus: np.ndarray  # per pool allocated GPUs this tick
-    swarm_domains: np.ndarray
+    swarm_domains: np.ndarray  # per pool a region of 2 × its domains: (domain, GPUs) slots
+    swarm_gpus: np.ndarray
     swarm_n: np.ndarray
+    swarm_room: np.ndarray  # slots per pool
     pool_first_domain: np.ndarray
     reservation: np.ndarray  # float64: [job, pool, shadow_s, extra_gpus, tick]
     # outputs by site × tick
@@ -1008,55 +1011,71 @@ def _quota_room(tenants: Tenants, i: int) -> int:
 @njit(cache=True)
 def _swarm(
     tenants: Tenants, sites: Sites, work: Work, dom: Domains, par: Params,
-    swarm_gpu_s: np.ndarray, t: float, tick: int,
+    swarm_gpu_s: np.ndarray, t: float, tick: int, arrivals: bool,
 ) -> None:  # fmt: skip
-    """The aggregate small-job swarm takes whole domains for its backlog (fluid model)."""
+    """The aggregate small-job swarm takes whole domains for its backlog (fluid model).
+
+    Called at the start of a tick (``arrivals``: the tick's small-job GPU-seconds join the
+    backlog) and again whenever a job ends inside the tick (the freed GPUs serve the backlog
+    for the rest of the tick, as small jobs would backfill them). Domains are held to the end
+    of the tick; the work served is GPUs × time held.
+    """
     dt = par.f[P_DT_S]
-    n_t = len(tenants.nominal_gpus)
+    left = (tick + 1) * dt - t
+    if left <= 0:
+        return
     order = np.argsort(-tenants.fairshare)
     for i in order:
-        tenants.swarm_backlog_gpu_s[i] += swarm_gpu_s[tick, i]
-        want = math.ceil(tenants.swarm_backlog_gpu_s[i] / dt - 1e-9)
+        if arrivals:
+            tenants.swarm_backlog_gpu_s[i] += swarm_gpu_s[tick, i]
+        if tenants.swarm_backlog_gpu_s[i] <= 1e-9:
+            continue
+        want = math.ceil(tenants.swarm_backlog_gpu_s[i] / left - 1e-9)
         want = min(want, _quota_room(tenants, i))
         got_total = 0
         for p in range(len(work.pool_site)):
             if want - got_total <= 0:
                 break
             s = work.pool_site[p]
-            if (tenants.swarm_sites_mask[i] >> s) & 1 == 0:
+            if (tenants.swarm_sites_mask[i] >> s) & 1 == 0 or dom.pool_free[p] == 0:
                 continue
             cap = work.pool_cap[p]
-            need_dom = (want - got_total + cap - 1) // cap
+            total, constrained = _site_power_w(s, sites, work, dom)
+            room = sites.it_cap_now_mw[s] * 1e6 - total
             if par.i[I_POWER_AWARE] == 1:
-                total, constrained = _site_power_w(s, sites, work, dom)
-                room = min(_renewable_limit_w(s, sites) - constrained, sites.it_cap_now_mw[s] * 1e6 - total)
-            else:
-                total, _ = _site_power_w(s, sites, work, dom)
-                room = sites.it_cap_now_mw[s] * 1e6 - total
-            per_gpu = (
-                work.pool_w_train[p]
-                if sites.allowance_now_mw[s] < 0
-                else (work.pool_w_train[p] - work.pool_w_idle[p])
-            )
+                room = min(_renewable_limit_w(s, sites) - constrained, room)
+            per_gpu = work.pool_w_train[p] if sites.allowance_now_mw[s] < 0 else (
+                work.pool_w_train[p] - work.pool_w_idle[p]
+            )  # fmt: skip
             by_power = int(room / max(per_gpu, 1e-9)) if room > 0 else 0
-            need_dom = min(need_dom, (by_power + cap - 1) // cap if by_power > 0 else 0)
-            if need_dom <= 0:
+            if by_power <= 0:
                 continue
             _integrate(s, t, sites, work, dom)
-            base = work.pool_first_domain[p] + work.swarm_n[p]
-            got = reserve_whole(dom, p, need_dom, work.swarm_domains, base)
-            work.swarm_n[p] += got
-            g = min(got * cap, want - got_total, by_power)
+            limit = min(want - got_total, by_power)
+            # first the gaps gangs leave in partly used domains, then whole domains
+            room_slots = work.swarm_room[p] - work.swarm_n[p]
+            base = work.pool_first_domain[p] * 2 + work.swarm_n[p]
+            slots, g = take_fragments(dom, p, limit, work.swarm_domains, work.swarm_gpus, base, room_slots)
+            work.swarm_n[p] += slots
+            held = g
+            if g < limit and work.swarm_n[p] < work.swarm_room[p]:
+                base = work.pool_first_domain[p] * 2 + work.swarm_n[p]
+                whole = min((limit - g + cap - 1) // cap, work.swarm_room[p] - work.swarm_n[p])
+                got = reserve_whole(dom, p, whole, work.swarm_domains, base)
+                for k in range(got):
+                    work.swarm_gpus[base + k] = cap
+                work.swarm_n[p] += got
+                held += got * cap
+                g = min(held, limit)
             got_total += g
-            sites.w_swarm[s] += g * work.pool_w_train[p] + (got * cap - g) * work.pool_w_idle[p]
-            work.out_swarm_gpus[s, tick] += g
-        served = min(got_total * dt, tenants.swarm_backlog_gpu_s[i])
+            sites.w_swarm[s] += g * work.pool_w_train[p] + (held - g) * work.pool_w_idle[p]
+            work.out_swarm_gpus[s, tick] += g * left / dt
+        served = min(got_total * left, tenants.swarm_backlog_gpu_s[i])
         tenants.swarm_backlog_gpu_s[i] -= served
         tenants.swarm_served_gpu_s[i] += served
-        tenants.swarm_backlog_integral[i] += tenants.swarm_backlog_gpu_s[i] * dt
-        tenants.swarm_gpus_now[i] = got_total
+        tenants.swarm_tick_gpu_s[i] += got_total * left
+        tenants.swarm_gpus_now[i] += got_total
         tenants.usage_gpus[i] += got_total
-    _ = n_t
 
 
 @njit(cache=True)
@@ -1161,9 +1180,12 @@ def _tick_end(
         if work.swarm_n[p] > 0:
             s = work.pool_site[p]
             _integrate(s, t1, sites, work, dom)
-            release_whole(dom, work.swarm_domains, work.pool_first_domain[p], work.swarm_n[p])
+            release(dom, work.swarm_domains, work.swarm_gpus, work.pool_first_domain[p] * 2, work.swarm_n[p])
             work.swarm_n[p] = 0
     for i in range(len(tenants.nominal_gpus)):
+        tenants.swarm_backlog_integral[i] += (
+            tenants.swarm_backlog_gpu_s[i] * dt
+        )  # work waiting into the next tick
         g = tenants.swarm_gpus_now[i]
         if g > 0:
             s_any = -1
@@ -1172,11 +1194,12 @@ def _tick_end(
                     s_any = s
                     break
             w = work.pool_w_train[work.site_pools[s_any, 0]]
-            e = g * w * dt * pue[s_any]
+            e = tenants.swarm_tick_gpu_s[i] * w * pue[s_any]
             tenants.swarm_energy_j[i] += e
             tenants.swarm_clean_j[i] += e * share[s_any]
             tenants.usage_gpus[i] -= g
             tenants.swarm_gpus_now[i] = 0
+            tenants.swarm_tick_gpu_s[i] = 0.0
     for s in range(n_sites):
         sites.w_swarm[s] = 0.0
 
@@ -1204,6 +1227,7 @@ def run_core(
     n_jobs = len(jobs.gpus)
     n_sites = sites.clean_mw.shape[0]
     rebuild_every = max(round(6 * 3600.0 / dt), 1)
+    has_swarm = swarm_gpu_s.sum() > 0
     for s in range(n_sites):
         sites.worst_excess_w[s] = -np.inf
     for tick in range(n_ticks):
@@ -1231,7 +1255,7 @@ def run_core(
         if tick % rebuild_every == 0:
             _rebuild_pending(jobs, tenants, work, par)
         held = _schedule(jobs, tenants, sites, work, dom, par, t0, par.i[I_DEPTH], tick, np.bool_(True))
-        _swarm(tenants, sites, work, dom, par, swarm_gpu_s, t0, tick)
+        _swarm(tenants, sites, work, dom, par, swarm_gpu_s, t0, tick, np.bool_(True))
         free_total = 0.0
         for p in range(len(work.pool_site)):
             free_total += dom.pool_free[p]
@@ -1280,4 +1304,6 @@ def run_core(
                 else:
                     _interrupt(jobs, tenants, sites, work, dom, par, j, t, np.bool_(False), tick)
             _schedule(jobs, tenants, sites, work, dom, par, t, par.i[I_EVENT_DEPTH], tick, np.bool_(False))
+            if has_swarm:  # GPUs freed by the event serve the small-job backlog for the rest of the tick
+                _swarm(tenants, sites, work, dom, par, swarm_gpu_s, t, tick, np.bool_(False))
         _tick_end(jobs, tenants, sites, work, dom, par, t1, tick)

@@ -35,6 +35,7 @@ __all__ = [
     "release",
     "release_whole",
     "reserve_whole",
+    "take_fragments",
 ]
 
 
@@ -309,6 +310,35 @@ def reserve_whole(d: Domains, pool: int, count: int, out_domain: np.ndarray, at:
                 out_domain[at + taken] = k
                 taken += 1
     return taken
+
+
+@njit(cache=True)
+def take_fragments(
+    d: Domains, pool: int, want: int, out_domain: np.ndarray, out_gpus: np.ndarray, at: int, max_slots: int
+) -> tuple[int, int]:
+    """Take free GPUs of partly used domains of ``pool``, smallest fragments first.
+
+    For work that needs no NVLink locality (the small-job swarm): it packs into the gaps
+    gangs leave, as small jobs do. Returns ``(slots written, GPUs taken)``; at most
+    ``want`` GPUs and ``max_slots`` domains.
+    """
+    taken = 0
+    slots = 0
+    base = pool * (d.max_cap[0] + 1)
+    for f in range(1, d.pool_cap[pool]):
+        while taken < want and slots < max_slots:
+            k = d.head[base + f]
+            if k < 0:
+                break
+            g = min(f, want - taken)
+            _change(d, k, -g)
+            out_domain[at + slots] = k
+            out_gpus[at + slots] = g
+            slots += 1
+            taken += g
+        if taken >= want or slots >= max_slots:
+            break
+    return slots, taken
 
 
 @njit(cache=True)

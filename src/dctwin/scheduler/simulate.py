@@ -250,6 +250,7 @@ def _tenants(tenants: Sequence[Tenant], gpus: int, swarm_masks: np.ndarray) -> c
         swarm_gpus_now=np.zeros(k, dtype=np.int64),
         swarm_energy_j=z(k),
         swarm_clean_j=z(k),
+        swarm_tick_gpu_s=z(k),
     )
 
 
@@ -344,8 +345,10 @@ def _work(
         inf_domains=np.zeros(n_dom, dtype=np.int32),
         inf_n=np.zeros(len(pools), dtype=np.int64),
         inf_gpus=np.zeros(len(pools), dtype=np.int64),
-        swarm_domains=np.zeros(n_dom, dtype=np.int32),
+        swarm_domains=np.zeros(2 * n_dom, dtype=np.int32),
+        swarm_gpus=np.zeros(2 * n_dom, dtype=np.int32),
         swarm_n=np.zeros(len(pools), dtype=np.int64),
+        swarm_room=2 * topology.pool_domains.astype(np.int64),
         pool_first_domain=topology.pool_first_domain.astype(np.int64),
         reservation=np.array([-1.0, -1.0, np.inf, 0.0, -1.0]),
         out_it_mw=z(grid),
