@@ -105,16 +105,19 @@ def test_same_small_work_served(pair: tuple[ScheduleResult, ScheduleResult, np.n
 
 
 def test_large_jobs_see_the_same_queue(pair: tuple[ScheduleResult, ScheduleResult, np.ndarray, int]) -> None:
-    """The individually simulated jobs finish alike: the same number done, mean queueing delay
-    within 20 min and mean JCT within 5 %. (The fluid swarm packs a little tighter than jobs
-    placed one by one, so large jobs queue slightly less: measured 443 s against 1,111 s.)"""
+    """The individually simulated jobs finish alike: the same number done, mean JCT within 5 %
+    and the share that starts without waiting within 15 points. (The fluid swarm packs a
+    little tighter than jobs placed one by one, so large jobs queue somewhat less; the mean
+    queueing delay itself is dominated by a few long waits and moves by minutes with the
+    order of simultaneous events, so it is not compared.)"""
     job_level, aggregate, small, _ = pair
     big_j = job_level.jobs.loc[~small]
     big_a = aggregate.jobs
     done_j, done_a = big_j[big_j["state"] == "done"], big_a[big_a["state"] == "done"]
     assert len(done_a) == pytest.approx(len(done_j), rel=0.01)
-    assert abs(done_a["queue_s"].mean() - done_j["queue_s"].mean()) < 1200.0
     assert done_a["jct_s"].mean() == pytest.approx(done_j["jct_s"].mean(), rel=0.05)
+    waited_a, waited_j = (done_a["queue_s"] > 0).mean(), (done_j["queue_s"] > 0).mean()
+    assert abs(waited_a - waited_j) < 0.15
 
 
 def test_small_jobs_wait_little_in_both(pair: tuple[ScheduleResult, ScheduleResult, np.ndarray, int]) -> None:

@@ -60,6 +60,7 @@ BATCH_KIND = 4
 EV_FINISH, EV_FAIL = 1, 2
 START, NO_CAPACITY, NO_POWER, NO_QUOTA, NO_RESERVATION = 0, 1, 2, 3, 4
 _EPOCH_BITS = 24
+_PREEMPT_ATTEMPTS = 4
 _KIND_BITS = 3
 
 
@@ -107,6 +108,8 @@ class Jobs(structref.StructRefProxy):
     borrowed: np.ndarray  # int64: GPUs above the tenant's nominal quota [GPU]
     site: np.ndarray  # int64 (of the last placement)
     in_flex: np.ndarray  # int64: 1 if the job's power is in the site's flexible sum
+    prog_from_v: np.ndarray  # float64: flexible jobs: the site's progress clock at the last accounting
+    energy_from_c: np.ndarray  # float64: flexible jobs: the site's cap clock at the last accounting
 
 
 JOBS_FIELDS = tuple(Jobs.__annotations__)
@@ -201,6 +204,12 @@ class Sites(structref.StructRefProxy):
     firm_overrun_w: np.ndarray  # this tick
     busy_gpu_s: np.ndarray  # this tick: GPU-seconds held by individual jobs
     e_constrained_j: np.ndarray  # this tick: energy of the part counted against the renewable budget
+    # clocks of the flexible jobs: all run at the site's cap, so their progress and energy are
+    # read off two integrals instead of re-timing every job when the cap changes
+    vclock_s: np.ndarray  # ∫ speed dt: full-speed seconds of progress [s]
+    cclock_s: np.ndarray  # ∫ cap dt [s]
+    t_clock_s: np.ndarray
+    speed_flex: np.ndarray  # throughput share at the current flexible cap [frac]
 
 
 SITES_FIELDS = tuple(Sites.__annotations__)
@@ -257,6 +266,9 @@ class Work(structref.StructRefProxy):
 
     ev_key: np.ndarray
     ev_val: np.ndarray
+    fh_key: np.ndarray  # per site: heap of flexible jobs' finishes in progress-clock time
+    fh_val: np.ndarray
+    fh_size: np.ndarray
     pend_key: np.ndarray
     pend_val: np.ndarray
     stash: np.ndarray
@@ -281,6 +293,7 @@ class Work(structref.StructRefProxy):
     swarm_n: np.ndarray
     swarm_room: np.ndarray  # slots per pool
     pool_first_domain: np.ndarray
+    scores: np.ndarray  # scratch: one per pool
     reservation: np.ndarray  # float64: [job, pool, shadow_s, extra_gpus, tick]
     # outputs by site × tick
     out_it_mw: np.ndarray
@@ -391,27 +404,49 @@ def _integrate(s: int, t: float, sites: Sites, work: Work, dom: Domains) -> None
 
 # ------------------------------------------------------------------------ job bookkeeping
 @njit(cache=True)
-def _advance_job(jobs: Jobs, j: int, t: float) -> None:
+def _clock(sites: Sites, s: int, t: float) -> None:
+    """Advance the site's flexible progress and cap clocks to ``t``."""
+    dt = t - sites.t_clock_s[s]
+    if dt > 0:
+        sites.vclock_s[s] += dt * sites.speed_flex[s]
+        sites.cclock_s[s] += dt * sites.cap_flex[s]
+        sites.t_clock_s[s] = t
+
+
+@njit(cache=True)
+def _advance_job(jobs: Jobs, sites: Sites, j: int, t: float) -> None:
     """Account progress of running job ``j`` up to ``t`` (restart overhead first)."""
-    dt = t - jobs.prog_from_s[j]
-    if dt <= 0:
+    if jobs.in_flex[j] == 1:
+        s = jobs.site[j]
+        _clock(sites, s, t)
+        work_done = sites.vclock_s[s] - jobs.prog_from_v[j]
+        jobs.prog_from_v[j] = sites.vclock_s[s]
+    else:
+        work_done = (t - jobs.prog_from_s[j]) * jobs.speed[j]
+    jobs.prog_from_s[j] = t
+    if work_done <= 0:
         return
-    work_done = dt * jobs.speed[j]
     if jobs.overhead_s[j] > 0:
         use = min(work_done, jobs.overhead_s[j])
         jobs.overhead_s[j] -= use
         work_done -= use
     jobs.done_s[j] = min(jobs.done_s[j] + work_done, jobs.duration_s[j])
-    jobs.prog_from_s[j] = t
 
 
 @njit(cache=True)
-def _account_energy(jobs: Jobs, j: int, t: float, work: Work) -> None:
+def _account_energy(jobs: Jobs, sites: Sites, j: int, t: float, work: Work) -> None:
     dt = t - jobs.energy_from_s[j]
     if dt <= 0:
         return
     p = jobs.pool[j]
-    e = jobs.gpus[j] * work.pool_w_train[p] * jobs.cap[j] * dt
+    if jobs.in_flex[j] == 1:
+        s = jobs.site[j]
+        _clock(sites, s, t)
+        capped_s = sites.cclock_s[s] - jobs.energy_from_c[j]
+        jobs.energy_from_c[j] = sites.cclock_s[s]
+    else:
+        capped_s = dt
+    e = jobs.gpus[j] * work.pool_w_train[p] * capped_s
     jobs.it_energy_j[j] += e
     jobs.tick_it_j[j] += e
     jobs.run_gpu_s[j] += jobs.gpus[j] * dt
@@ -419,9 +454,45 @@ def _account_energy(jobs: Jobs, j: int, t: float, work: Work) -> None:
 
 
 @njit(cache=True)
+def _left_s(jobs: Jobs, j: int) -> float:
+    return jobs.duration_s[j] - jobs.done_s[j] + jobs.overhead_s[j]
+
+
+@njit(cache=True)
+def _push_finish(jobs: Jobs, sites: Sites, work: Work, j: int, t: float) -> None:
+    """Schedule job ``j``'s finish: in real time (firm jobs) or on its site's progress clock."""
+    if jobs.in_flex[j] == 1:
+        s = jobs.site[j]
+        _clock(sites, s, t)
+        size = work.fh_size[s]
+        if size >= work.fh_key.shape[1]:
+            _compact_flex(jobs, work, s)
+            size = work.fh_size[s]
+        key = sites.vclock_s[s] + _left_s(jobs, j)
+        work.fh_size[s] = heap_push(
+            work.fh_key[s], work.fh_val[s], size, key, _pack(j, jobs.epoch[j], np.int64(EV_FINISH))
+        )
+    else:
+        _push_event(jobs, work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
+
+
+@njit(cache=True)
+def _compact_flex(jobs: Jobs, work: Work, s: int) -> None:
+    n = work.fh_size[s]
+    keys = work.fh_key[s, :n].copy()
+    vals = work.fh_val[s, :n].copy()
+    size = 0
+    mask = (1 << _EPOCH_BITS) - 1
+    for k in range(n):
+        j, epoch, _ = _unpack(vals[k])
+        if jobs.state[j] == RUNNING and jobs.in_flex[j] == 1 and epoch == (jobs.epoch[j] & mask):
+            size = heap_push(work.fh_key[s], work.fh_val[s], size, keys[k], vals[k])
+    work.fh_size[s] = size
+
+
+@njit(cache=True)
 def _finish_time(jobs: Jobs, j: int, t: float) -> float:
-    left = jobs.duration_s[j] - jobs.done_s[j] + jobs.overhead_s[j]
-    return t + left / max(jobs.speed[j], 1e-9)
+    return t + _left_s(jobs, j) / max(jobs.speed[j], 1e-9)
 
 
 @njit(cache=True)
@@ -468,12 +539,6 @@ def _enqueue(jobs: Jobs, tenants: Tenants, j: int, par: Params, work: Work) -> N
     c = work.counters
     jobs.state[j] = PENDING
     c[1] = heap_push(work.pend_key, work.pend_val, c[1], _priority_key(jobs, tenants, j, par), j)
-
-
-@njit(cache=True)
-def _set_speed(jobs: Jobs, j: int, cap: float, par: Params) -> None:
-    jobs.cap[j] = cap
-    jobs.speed[j] = cap ** par.f[P_ALPHA] if cap < 1.0 else 1.0
 
 
 # ------------------------------------------------------------------------------ quotas
@@ -523,11 +588,14 @@ def _start(
     jobs.energy_from_s[j] = t
     w = jobs.gpus[j] * work.pool_w_train[p]
     if _is_flexible(jobs, j, t, par):
-        _set_speed(jobs, j, sites.cap_flex[s], par)
+        _clock(sites, s, t)
+        jobs.speed[j] = sites.speed_flex[s]
+        jobs.prog_from_v[j] = sites.vclock_s[s]
+        jobs.energy_from_c[j] = sites.cclock_s[s]
         sites.w_flex_full[s] += w
         jobs.in_flex[j] = 1
     else:
-        _set_speed(jobs, j, 1.0, par)
+        jobs.speed[j] = 1.0
         sites.w_guar[s] += w
         jobs.in_flex[j] = 0
     sites.busy_job_gpus[s] += jobs.gpus[j]
@@ -537,7 +605,7 @@ def _start(
     work.running[c[2]] = j
     c[2] += 1
     jobs.epoch[j] += 1
-    _push_event(jobs, work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
+    _push_finish(jobs, sites, work, j, t)
     rate = par.f[P_FAIL_PER_GPU_S] * jobs.gpus[j]
     if rate > 0:
         draw = work.fail_draws[c[7] % len(work.fail_draws)]
@@ -572,8 +640,8 @@ def _stop(jobs: Jobs, tenants: Tenants, sites: Sites, work: Work, dom: Domains, 
     p = jobs.pool[j]
     s = work.pool_site[p]
     _integrate(s, t, sites, work, dom)
-    _advance_job(jobs, j, t)
-    _account_energy(jobs, j, t, work)
+    _advance_job(jobs, sites, j, t)
+    _account_energy(jobs, sites, j, t, work)
     w = jobs.gpus[j] * work.pool_w_train[p]
     if jobs.in_flex[j] == 1:
         sites.w_flex_full[s] = max(sites.w_flex_full[s] - w, 0.0)
@@ -631,13 +699,19 @@ def _complete(jobs: Jobs, tenants: Tenants, sites: Sites, work: Work, dom: Domai
 
 # ----------------------------------------------------------------------- starting jobs
 @njit(cache=True)
-def _est_left_s(jobs: Jobs, j: int, t: float, par: Params) -> float:
+def _est_left_s(jobs: Jobs, sites: Sites, j: int, t: float, par: Params) -> float:
     """Walltime-based estimate of a running or pending job's remaining run time. [s]"""
     done = jobs.done_s[j]
+    speed = 1.0
     if jobs.state[j] == RUNNING:
-        done += max(t - jobs.prog_from_s[j], 0.0) * jobs.speed[j]
+        if jobs.in_flex[j] == 1:
+            s = jobs.site[j]
+            speed = sites.speed_flex[s]
+            done += sites.vclock_s[s] + (t - sites.t_clock_s[s]) * speed - jobs.prog_from_v[j]
+        else:
+            done += max(t - jobs.prog_from_s[j], 0.0)
     left = max(jobs.duration_s[j] - done, 0.0) + jobs.overhead_s[j]
-    return left * par.f[P_WALLTIME_FACTOR] / max(jobs.speed[j], 1e-9)
+    return left * par.f[P_WALLTIME_FACTOR] / max(speed, 1e-9)
 
 
 @njit(cache=True)
@@ -676,7 +750,8 @@ def _try_start(
         return NO_QUOTA
     flexible = _is_flexible(jobs, j, t, par)
     n_pools = len(work.pool_site)
-    scores = np.full(n_pools, -np.inf)
+    scores = work.scores
+    scores[:] = -np.inf
     reason = NO_CAPACITY
     res = work.reservation
     for p in range(n_pools):
@@ -697,7 +772,7 @@ def _try_start(
                 reason = NO_POWER
                 continue
         blocks_head = use_reservation and res[1] == p and res[0] != j
-        if blocks_head and t + _est_left_s(jobs, j, t, par) > res[2] and g > res[3]:
+        if blocks_head and t + _est_left_s(jobs, sites, j, t, par) > res[2] and g > res[3]:
             reason = NO_RESERVATION if reason == NO_CAPACITY else reason
             continue
         scores[p] = headroom if par.i[I_POWER_AWARE] == 1 else float(dom.pool_free[p])
@@ -712,7 +787,7 @@ def _try_start(
         _integrate(s, t, sites, work, dom)
         used = place(dom, p, g, work.slot_domain, work.slot_gpus, at)
         if used > 0:
-            late = t + _est_left_s(jobs, j, t, par) > res[2]
+            late = t + _est_left_s(jobs, sites, j, t, par) > res[2]
             if use_reservation and res[1] == p and res[0] != j and late:
                 res[3] -= g  # backfilled into the head job's spare GPUs
             _start(jobs, tenants, sites, work, dom, par, j, p, used, at, t, borrow)
@@ -721,7 +796,9 @@ def _try_start(
 
 
 @njit(cache=True)
-def _make_reservation(jobs: Jobs, work: Work, dom: Domains, par: Params, j: int, t: float, tick: int) -> None:
+def _make_reservation(
+    jobs: Jobs, sites: Sites, work: Work, dom: Domains, par: Params, j: int, t: float, tick: int
+) -> None:
     """EASY backfill: the earliest time the head job ``j`` could start on an admissible pool
     as running jobs end (walltime estimates), and the GPUs spare at that time."""
     res = work.reservation
@@ -739,7 +816,7 @@ def _make_reservation(jobs: Jobs, work: Work, dom: Domains, par: Params, j: int,
         for r in range(n):
             v = work.running[r]
             if jobs.pool[v] == p:
-                ends[m] = t + _est_left_s(jobs, v, t, par)
+                ends[m] = t + _est_left_s(jobs, sites, v, t, par)
                 freed[m] = jobs.gpus[v]
                 m += 1
         free = float(dom.pool_free[p])
@@ -827,8 +904,12 @@ def _schedule(
     c = work.counters
     stash_n = 0
     tried = 0
-    have_reservation = False
+    # a full (tick) pass makes the head job's reservation; the quick passes after events reuse
+    # it while the head waits (recomputing it costs a sort of the running jobs)
+    res = work.reservation
+    have_reservation = (not deep) and res[4] == tick and res[0] >= 0 and jobs.state[int(res[0])] == PENDING
     held = 0
+    attempts = 0
     while c[1] > 0 and tried < depth:
         _, j, c[1] = heap_pop(work.pend_key, work.pend_val, c[1])
         if jobs.state[j] != PENDING:
@@ -837,14 +918,18 @@ def _schedule(
         r = _try_start(jobs, tenants, sites, work, dom, par, j, t, have_reservation)
         if r == START:
             continue
-        preemptor = deep and jobs.qos[j] != PREEMPTIBLE
+        # preemption is tried for the first few blocked jobs of a full pass only (a scan of the
+        # running jobs each; Slurm likewise preempts on behalf of the top pending jobs)
+        preemptor = deep and jobs.qos[j] != PREEMPTIBLE and attempts < _PREEMPT_ATTEMPTS
         blocked = r == NO_CAPACITY or r == NO_QUOTA  # explicit comparisons: numba
+        if blocked and preemptor:
+            attempts += 1
         if blocked and preemptor and _preempt_for(jobs, tenants, sites, work, dom, par, j, t, tick):
             r = _try_start(jobs, tenants, sites, work, dom, par, j, t, np.bool_(False))
             if r == START:
                 continue
-        if r == NO_CAPACITY and not have_reservation:
-            _make_reservation(jobs, work, dom, par, j, t, tick)
+        if r == NO_CAPACITY and deep and not have_reservation:
+            _make_reservation(jobs, sites, work, dom, par, j, t, tick)
             have_reservation = True
         if r == NO_POWER:
             held += jobs.gpus[j]
@@ -858,24 +943,11 @@ def _schedule(
 
 # ------------------------------------------------------------------ tick-start policies
 @njit(cache=True)
-def _retime_flexible(jobs: Jobs, sites: Sites, work: Work, par: Params, s: int, t: float, cap: float) -> None:
-    """Apply a new flexible power cap at site ``s``: every running flexible job changes speed."""
+def _set_flex_cap(sites: Sites, par: Params, s: int, t: float, cap: float) -> None:
+    """Apply a new flexible power cap at site ``s``: O(1), the clocks carry every job along."""
+    _clock(sites, s, t)
     sites.cap_flex[s] = cap
-    rate = par.f[P_FAIL_PER_GPU_S]
-    for r in range(work.counters[2]):
-        j = work.running[r]
-        if jobs.site[j] != s or jobs.in_flex[j] == 0 or jobs.cap[j] == cap:
-            continue
-        _advance_job(jobs, j, t)
-        _account_energy(jobs, j, t, work)
-        _set_speed(jobs, j, cap, par)
-        jobs.epoch[j] += 1
-        _push_event(jobs, work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
-        if rate > 0:
-            c = work.counters
-            draw = work.fail_draws[c[7] % len(work.fail_draws)]
-            c[7] += 1
-            _push_event(jobs, work, t + draw / (rate * jobs.gpus[j]), j, jobs.epoch[j], np.int64(EV_FAIL))
+    sites.speed_flex[s] = cap ** par.f[P_ALPHA] if cap < 1.0 else 1.0
 
 
 @njit(cache=True)
@@ -888,13 +960,18 @@ def _urgent_to_firm(jobs: Jobs, sites: Sites, work: Work, par: Params, t: float)
             w = jobs.gpus[j] * work.pool_w_train[jobs.pool[j]]
             sites.w_flex_full[s] = max(sites.w_flex_full[s] - w, 0.0)
             sites.w_guar[s] += w
+            _advance_job(jobs, sites, j, t)  # (clocks up to now, while still flexible)
+            _account_energy(jobs, sites, j, t, work)
             jobs.in_flex[j] = 0
-            if jobs.cap[j] != 1.0:
-                _advance_job(jobs, j, t)
-                _account_energy(jobs, j, t, work)
-                _set_speed(jobs, j, 1.0, par)
-                jobs.epoch[j] += 1
-                _push_event(jobs, work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH))
+            jobs.speed[j] = 1.0
+            jobs.epoch[j] += 1
+            _push_finish(jobs, sites, work, j, t)
+            rate = par.f[P_FAIL_PER_GPU_S]
+            if rate > 0:
+                c = work.counters
+                draw = work.fail_draws[c[7] % len(work.fail_draws)]
+                c[7] += 1
+                _push_event(jobs, work, t + draw / (rate * jobs.gpus[j]), j, jobs.epoch[j], np.int64(EV_FAIL))
 
 
 @njit(cache=True)
@@ -970,7 +1047,7 @@ def _fit_power(
         else:
             cap = floor
         if cap != sites.cap_flex[s]:
-            _retime_flexible(jobs, sites, work, par, s, t, cap)
+            _set_flex_cap(sites, par, s, t, cap)
         if full * cap <= avail + 1e-6 or stage == 2:
             if avail < 0:
                 sites.firm_overrun_w[s] = max(sites.firm_overrun_w[s], -avail)
@@ -1116,7 +1193,7 @@ def _tick_end(
     share = np.zeros(n_sites)
     pue = np.zeros(n_sites)
     for r in range(work.counters[2]):
-        _account_energy(jobs, work.running[r], t1, work)
+        _account_energy(jobs, sites, work.running[r], t1, work)
     for s in range(n_sites):
         _integrate(s, t1, sites, work, dom)
         it_mw = sites.e_acc_j[s] / dt / 1e6
@@ -1266,6 +1343,13 @@ def run_core(
                 work.out_power_held_gpus[s, tick] += min(share, dom.pool_free[p])
         while True:
             next_event = work.ev_key[0] if c[0] > 0 else np.inf
+            flex_site = -1
+            for s in range(n_sites):  # the next flexible finish, read off each site's progress clock
+                if work.fh_size[s] > 0 and sites.speed_flex[s] > 0:
+                    tv = sites.t_clock_s[s] + (work.fh_key[s, 0] - sites.vclock_s[s]) / sites.speed_flex[s]
+                    tv = max(tv, sites.t_clock_s[s])
+                    if tv < next_event:
+                        next_event, flex_site = tv, s
             a = c[5]
             while a < n_jobs and jobs.state[a] == REJECTED:
                 a += 1
@@ -1285,24 +1369,26 @@ def run_core(
                 if _try_start(jobs, tenants, sites, work, dom, par, a, t, held_head) != START:
                     _enqueue(jobs, tenants, a, par, work)
                 continue
+            if flex_site >= 0:
+                _, value, work.fh_size[flex_site] = heap_pop(
+                    work.fh_key[flex_site], work.fh_val[flex_site], work.fh_size[flex_site]
+                )
             else:
                 _, value, c[0] = heap_pop(work.ev_key, work.ev_val, c[0])
-                j, epoch, kind = _unpack(value)
-                if jobs.state[j] != RUNNING or epoch != (jobs.epoch[j] & ((1 << _EPOCH_BITS) - 1)):
+            j, epoch, kind = _unpack(value)
+            if jobs.state[j] != RUNNING or epoch != (jobs.epoch[j] & ((1 << _EPOCH_BITS) - 1)):
+                continue
+            if flex_site >= 0 and jobs.in_flex[j] == 0:
+                continue  # left the flexible set; its real-time finish is in the other heap
+            if kind == EV_FINISH:
+                _advance_job(jobs, sites, j, t)
+                if _left_s(jobs, j) <= 1e-6 * max(jobs.duration_s[j], 1.0):
+                    _complete(jobs, tenants, sites, work, dom, j, t)
+                else:  # rounding: finish a moment later
+                    _push_finish(jobs, sites, work, j, t)
                     continue
-                if kind == EV_FINISH:
-                    _advance_job(jobs, j, t)
-                    if jobs.duration_s[j] - jobs.done_s[j] + jobs.overhead_s[j] <= 1e-6 * max(
-                        jobs.duration_s[j], 1.0
-                    ):
-                        _complete(jobs, tenants, sites, work, dom, j, t)
-                    else:  # rounding: finish a moment later
-                        _push_event(
-                            jobs, work, _finish_time(jobs, j, t), j, jobs.epoch[j], np.int64(EV_FINISH)
-                        )
-                        continue
-                else:
-                    _interrupt(jobs, tenants, sites, work, dom, par, j, t, np.bool_(False), tick)
+            else:
+                _interrupt(jobs, tenants, sites, work, dom, par, j, t, np.bool_(False), tick)
             _schedule(jobs, tenants, sites, work, dom, par, t, par.i[I_EVENT_DEPTH], tick, np.bool_(False))
             if has_swarm:  # GPUs freed by the event serve the small-job backlog for the rest of the tick
                 _swarm(tenants, sites, work, dom, par, swarm_gpu_s, t, tick, np.bool_(False))

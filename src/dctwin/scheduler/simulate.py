@@ -211,6 +211,8 @@ def _jobs(table: JobTable, masks: np.ndarray, topology: Topology) -> core.Jobs:
         borrowed=np.zeros(n, dtype=np.int64),
         site=np.full(n, -1, dtype=np.int64),
         in_flex=np.zeros(n, dtype=np.int64),
+        prog_from_v=f(n),
+        energy_from_c=f(n),
     )
 
 
@@ -301,6 +303,10 @@ def _sites(series: Sequence[SiteSeries], dt_h: float, config: SchedulerConfig) -
         firm_overrun_w=z(n),
         busy_gpu_s=z(n),
         e_constrained_j=z(n),
+        vclock_s=z(n),
+        cclock_s=z(n),
+        t_clock_s=z(n),
+        speed_flex=np.ones(n),
     )
 
 
@@ -327,6 +333,9 @@ def _work(
         core.WORK_FIELDS,
         ev_key=z(4 * n + 64),
         ev_val=np.zeros(4 * n + 64, dtype=np.int64),
+        fh_key=z((n_sites, 2 * n + 64)),
+        fh_val=np.zeros((n_sites, 2 * n + 64), dtype=np.int64),
+        fh_size=np.zeros(n_sites, dtype=np.int64),
         pend_key=z(n + 64),
         pend_val=np.zeros(n + 64, dtype=np.int64),
         stash=np.zeros(n + 64, dtype=np.int64),
@@ -350,6 +359,7 @@ def _work(
         swarm_n=np.zeros(len(pools), dtype=np.int64),
         swarm_room=2 * topology.pool_domains.astype(np.int64),
         pool_first_domain=topology.pool_first_domain.astype(np.int64),
+        scores=np.zeros(len(pools)),
         reservation=np.array([-1.0, -1.0, np.inf, 0.0, -1.0]),
         out_it_mw=z(grid),
         out_budget_mw=z(grid),
