@@ -38,6 +38,34 @@ def _summary_rows(campus: dict[str, Any]) -> list[tuple[str, str]]:
     return [(str(label), str(value)) for label, value in headline_rows(campus)]
 
 
+def _workload_table(results: Any) -> Table | None:
+    """Headline workload figures and what following the clean supply bought."""
+    from dctwin.report.workload import flexibility_table, has_workload, workload_headline_table
+
+    if not has_workload(results):
+        return None
+    table = Table(title="workload (scheduler) — and against the power-oblivious baseline")
+    flex = flexibility_table(results)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    if flex is not None:
+        table.add_column("oblivious baseline", justify="right")
+    base = {r[0]: r[2] for r in flex.rows} if flex is not None else {}
+    keep = {
+        "Jobs individual", "Jobs done", "Jobs rejected", "GPU allocation (share)", "Queue p50", "JCT p50",
+        "JCT p99", "Goodput lost (share)", "Deferred", "Preemptions", "Inference SLO attainment (share)",
+        "Inference energy per million tokens", "Sovereignty rejected jobs", "AI act systemic risk jobs",
+    }  # fmt: skip
+    for label, value in workload_headline_table(results).rows:
+        if label in keep:
+            table.add_row(label, value, *([base.get(label, "")] if flex is not None else []))
+    if flex is not None:
+        for label, aware, oblivious in flex.rows:
+            if label in {"Hourly CFE score", "Grid import", "Emissions location"}:
+                table.add_row(label, aware, oblivious)
+    return table
+
+
 @app.command()
 def run(
     scenario: Annotated[
@@ -76,6 +104,9 @@ def run(
     for label, value in _summary_rows(results.summary["campus"]):
         table.add_row(label, value)
     out.print(table)
+    workload = _workload_table(results)
+    if workload is not None:
+        out.print(workload)
     run_dir = RunStore(store).run_dir(run_id)
     out.print(f"results: {run_dir}")
     if report:
