@@ -22,6 +22,7 @@ import dctwin
 from dctwin.engine import run
 from dctwin.planner.fast import solve_fast
 from dctwin.planner.frontier import DEFAULT_TARGETS, cost_frontier
+from dctwin.planner.handoff import demand_scenario
 from dctwin.planner.inputs import problem_from_results
 from dctwin.planner.lp import solve_lp
 from dctwin.planner.problem import PlanningProblem, PlanResult, Policy, parse_policy
@@ -40,7 +41,7 @@ T = TypeVar("T")
 
 def phase1_problem() -> PlanningProblem:
     """The phase-1 site of morocco-500mw: 8760 h of the twin's load and resource profiles."""
-    results = run(load_scenario("morocco-500mw"))
+    results = run(demand_scenario(load_scenario("morocco-500mw")))  # the demand the planner sizes for
     return problem_from_results(results, "north", Policy("annual"))
 
 

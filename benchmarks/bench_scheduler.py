@@ -95,7 +95,7 @@ def main() -> list[dict[str, Any]]:
             core_s,
             "200k events/s",
             events / EVENTS_PER_S_TARGET,
-        ),  # fmt: skip
+        ),
     ]
     record = {
         "dctwin_version": dctwin.__version__,

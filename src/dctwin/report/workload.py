@@ -66,7 +66,8 @@ def gpu_use_chart(results: Results) -> go.Figure:
                                  line={"color": "black", "dash": "dot"}))  # fmt: skip
     fig.update_layout(
         title="GPUs by use — campus", xaxis_title=f"local time ({tz})", yaxis_title="GPUs",
-        height=420, margin={"t": 100, "l": 60, "r": 20, "b": 50}, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+        height=420, margin={"t": 100, "l": 60, "r": 20, "b": 50},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
         xaxis={"rangeslider": {"visible": True}},
     )  # fmt: skip
     return fig
@@ -87,7 +88,8 @@ def power_budget_chart(results: Results) -> go.Figure:
     )
     fig.update_layout(
         title="IT load under the power budget — campus", xaxis_title=f"local time ({tz})", yaxis_title="MW",
-        height=420, margin={"t": 100, "l": 60, "r": 20, "b": 50}, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+        height=420, margin={"t": 100, "l": 60, "r": 20, "b": 50},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
         xaxis={"rangeslider": {"visible": True}},
     )  # fmt: skip
     return fig
@@ -124,7 +126,8 @@ def inference_chart(results: Results) -> go.Figure:
         title="Inference per EMEA region: TTFT SLO attainment and network RTT",
         yaxis={"title": "SLO attainment [%]", "range": [0, 100]},
         yaxis2={"title": "RTT [ms]", "overlaying": "y", "side": "right"},
-        height=400, margin={"t": 100, "l": 60, "r": 60, "b": 80}, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+        height=400, margin={"t": 100, "l": 60, "r": 60, "b": 80},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
     )  # fmt: skip
     return fig
 
