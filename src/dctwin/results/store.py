@@ -603,24 +603,23 @@ def _check_timeseries(frame: Any) -> None:
 def _table_bytes(frame: pd.DataFrame, name: str) -> bytes:
     if not isinstance(frame, pd.DataFrame):
         raise StoreError(f"table {name!r} must be a pandas DataFrame, got {type(frame).__name__}")
+    return _arrow_bytes(frame, f"table {name!r}", preserve_index=False)
+
+
+def _arrow_bytes(frame: pd.DataFrame, what: str, preserve_index: bool | None) -> bytes:
+    """A frame as zstd Parquet in memory (nothing touches the disk)."""
     try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=preserve_index)
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, compression="zstd")
     except (pa.ArrowException, TypeError, ValueError) as exc:
-        raise StoreError(f"table {name!r} cannot be written as Parquet: {exc}") from exc
+        raise StoreError(f"{what} cannot be written as Parquet: {exc}") from exc
     return bytes(sink.getvalue().to_pybytes())
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     _check_timeseries(frame)
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=None)
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, compression="zstd")
-    except (pa.ArrowException, TypeError, ValueError) as exc:
-        raise StoreError(f"the time series cannot be written as Parquet: {exc}") from exc
-    return bytes(sink.getvalue().to_pybytes())
+    return _arrow_bytes(frame, "the time series", preserve_index=None)
 
 
 # ----------------------------------------------------------------------- file I/O

@@ -28,17 +28,15 @@ we computed from the trace files.
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from functools import cache
 from importlib import resources
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from dctwin.errors import CatalogError, ScenarioError
-from dctwin.scenario.schema_base import Model, q
+from dctwin.scenario.schema_base import Model, check_isodays, check_slug, check_time_zone, q
 
 __all__ = [
     "AZURE2024_CODE_SHAPE",
@@ -57,7 +55,6 @@ __all__ = [
 Z_P90 = 1.2815515655446004
 """Standard normal 90th percentile: a lognormal's ``ln(p90 / p50) / Z_P90`` is its log-sd."""
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _BYTES_PER_VALUE = {"fp4": 0.5625, "fp8": 1.0, "bf16": 2.0}
 """Bytes per weight or cache value. NVFP4 = 4-bit values + one FP8 scale per 16 (NVIDIA
 NVFP4 format description), hence 0.5 + 1/16."""
@@ -96,25 +93,17 @@ class Region(Model):
     @field_validator("slug")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits, '-' or '_'")
-        return value
+        return check_slug(value)
 
     @field_validator("time_zone")
     @classmethod
     def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone; use e.g. 'Europe/Paris'") from None
-        return value
+        return check_time_zone(value, "Europe/Paris")
 
     @field_validator("weekend_isodays")
     @classmethod
     def _isodays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if any(d < 1 or d > 7 for d in value) or len(set(value)) != len(value):
-            raise ValueError(f"weekend_isodays must be distinct ISO weekdays 1–7, got {list(value)}")
-        return value
+        return check_isodays(value)
 
     def __repr__(self) -> str:
         return f"Region({self.slug!r}, {self.country_iso2}, {self.time_zone}, weight={self.demand_weight:g})"
@@ -325,9 +314,7 @@ class WorkloadClass(Model):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits, '-' or '_'")
-        return value
+        return check_slug(value)
 
 
 def default_workload_classes() -> tuple[WorkloadClass, ...]:

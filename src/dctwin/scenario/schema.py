@@ -14,9 +14,7 @@ not change between phases live in the site's blocks.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
@@ -25,7 +23,7 @@ from dctwin.scenario.planning import CostAssumptions, SupplyLimits
 from dctwin.scenario.residency import SiteJurisdiction
 from dctwin.scenario.scheduler import SchedulerConfig
 from dctwin.scenario.schema_base import Model as _Model
-from dctwin.scenario.schema_base import _extra, q
+from dctwin.scenario.schema_base import _extra, check_slug, check_time_zone, q
 from dctwin.scenario.tenants import Tenant
 from dctwin.scenario.workload import JobGeneration
 
@@ -45,8 +43,6 @@ __all__ = [
     "WindDesign",
     "WorkloadProfile",
 ]
-
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 def _twelve(unit: str, description: str, source: str, default: list[float]) -> Any:
@@ -83,11 +79,7 @@ class TimeConfig(_Model):
     @field_validator("report_timezone")
     @classmethod
     def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r}; use e.g. 'Africa/Casablanca'") from None
-        return value
+        return check_time_zone(value, "Africa/Casablanca")
 
     @property
     def dt_h(self) -> float:
@@ -882,9 +874,7 @@ class Site(_Model):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits, '-' or '_'")
-        return value
+        return check_slug(value)
 
 
 class Phase(_Model):
@@ -897,9 +887,7 @@ class Phase(_Model):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits, '-' or '_'")
-        return value
+        return check_slug(value)
 
 
 def _check_tenant_set(tenants: list[Tenant]) -> None:
@@ -975,9 +963,7 @@ class Scenario(_Model):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits, '-' or '_'")
-        return value
+        return check_slug(value)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:

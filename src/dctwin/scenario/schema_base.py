@@ -6,11 +6,13 @@ Kept apart from :mod:`dctwin.scenario.schema` so that schema modules of later la
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Model", "q"]
+__all__ = ["Model", "check_isodays", "check_slug", "check_time_zone", "q"]
 
 
 def _extra(unit: str, source: str) -> Any:
@@ -52,3 +54,29 @@ class Model(BaseModel):
 
 def _is_model(value: Any) -> bool:
     return isinstance(value, BaseModel | list | tuple | dict)
+
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def check_slug(value: str) -> str:
+    """A name usable as an id: lowercase letters, digits, ``-`` or ``_`` (validators call this)."""
+    if not _SLUG.match(value):
+        raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits, '-' or '_'")
+    return value
+
+
+def check_time_zone(value: str, example: str = "Africa/Casablanca") -> str:
+    """An IANA time-zone name (validators call this)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone; use e.g. {example!r}") from None
+    return value
+
+
+def check_isodays(value: tuple[int, ...]) -> tuple[int, ...]:
+    """Distinct ISO weekdays 1 (Monday) … 7 (Sunday) (validators call this)."""
+    if any(d < 1 or d > 7 for d in value) or len(set(value)) != len(value):
+        raise ValueError(f"weekend_isodays must be distinct ISO weekdays 1–7, got {list(value)}")
+    return value

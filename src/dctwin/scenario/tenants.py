@@ -17,15 +17,11 @@ ramps from 40 MW to 500 MW.
 
 from __future__ import annotations
 
-import re
-
 from pydantic import Field, field_validator, model_validator
 
-from dctwin.scenario.schema_base import Model, q
+from dctwin.scenario.schema_base import Model, check_slug, q
 
 __all__ = ["QosMix", "Tenant"]
-
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 class QosMix(Model):
@@ -112,9 +108,7 @@ class Tenant(Model):
     @field_validator("name", "cohort")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits, '-' or '_'")
-        return value
+        return check_slug(value)
 
     @field_validator("home_country")
     @classmethod

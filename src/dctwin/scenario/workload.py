@@ -43,7 +43,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from dctwin.errors import CatalogError, ScenarioError
-from dctwin.scenario.schema_base import Model, q
+from dctwin.scenario.schema_base import Model, check_isodays, check_time_zone, q
 
 __all__ = [
     "KIND_FIELDS",
@@ -347,20 +347,12 @@ class JobGeneration(Model):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone; use e.g. 'Africa/Casablanca'") from None
-        return value
+        return check_time_zone(value, "Africa/Casablanca")
 
     @field_validator("weekend_isodays")
     @classmethod
     def _isodays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if any(d < 1 or d > 7 for d in value) or len(set(value)) != len(value):
-            raise ValueError(f"weekend_isodays must be distinct ISO weekdays 1–7, got {list(value)}")
-        return value
+        return check_isodays(value)
 
     @field_validator("mixes")
     @classmethod
