@@ -170,7 +170,7 @@ MALFORMED: list[tuple[str, Any, str, list[str]]] = [
     ("time.step", "10min", "time.step", ["'1h'", "'15min'", "'5min'"]),
     ("time.duration_days", 0, "time.duration_days", ["≥ 1", "0 d"]),
     ("time.duration_days", 400, "time.duration_days", ["≤ 366"]),
-    ("time.report_timezone", "Mars/Olympus", "time.report_timezone", ["unknown IANA time zone"]),
+    ("time.report_timezone", "Mars/Olympus", "time.report_timezone", ["is not an IANA time zone"]),
     ("phase", "phase-9", "(scenario)", ["phase-9", "phase-1"]),
     ("sites[0].builds[0].phase", "phase-0", "(scenario)", ["unknown phase 'phase-0'"]),
     (
