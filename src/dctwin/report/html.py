@@ -231,7 +231,8 @@ _TENANT_COLUMNS = {
 }  # fmt: skip
 _REGION_COLUMNS = {
     "display_name": "Region", "residency_class": "Data class", "rtt_ms": "RTT",
-    "requests_per_s_mean": "Requests per s (mean)", "served_frac": "Served", "slo_attainment_frac": "TTFT SLO met",
+    "requests_per_s_mean": "Requests per s (mean)", "served_frac": "Served",
+    "slo_attainment_frac": "TTFT SLO met",
     "ttft_p99_worst_ms": "TTFT p99 (worst hour)", "blocked_by_rule": "Blocked by",
 }  # fmt: skip
 _ADMISSION_COLUMNS = {

@@ -22,7 +22,7 @@ import pandas as pd
 from dctwin.dispatch import GridLimits
 from dctwin.scenario.scheduler import SchedulerConfig
 from dctwin.scenario.tenants import Tenant
-from dctwin.scheduler import core
+from dctwin.scheduler import core, records
 from dctwin.scheduler.placement import Domains, new_domains
 from dctwin.scheduler.structs import make_struct
 from dctwin.scheduler.topology import Topology
@@ -160,7 +160,7 @@ def _masks(allowed: np.ndarray) -> np.ndarray:
     return (allowed.astype(np.int64) * weights).sum(axis=1).astype(np.int64)
 
 
-def _jobs(table: JobTable, masks: np.ndarray, topology: Topology) -> core.Jobs:
+def _jobs(table: JobTable, masks: np.ndarray, topology: Topology) -> records.Jobs:
     n = len(table)
     f = np.zeros
     nan = np.full(n, np.nan)
@@ -170,11 +170,11 @@ def _jobs(table: JobTable, masks: np.ndarray, topology: Topology) -> core.Jobs:
         ok = (masks >> pool.site) & 1 == 1
         largest = np.where(ok, np.maximum(largest, pool.gpus), largest)
         _ = p
-    state[(masks == 0) | (table.gpus > largest)] = core.REJECTED
+    state[(masks == 0) | (table.gpus > largest)] = records.REJECTED
     deadline = np.where(np.isnan(table.deadline_s), np.inf, table.deadline_s)
     return _make(
-        core.Jobs,
-        core.JOBS_FIELDS,
+        records.Jobs,
+        records.JOBS_FIELDS,
         gpus=table.gpus.astype(np.int64),
         submit_s=table.submit_s.astype(np.float64),
         duration_s=table.duration_s.astype(np.float64),
@@ -216,7 +216,7 @@ def _jobs(table: JobTable, masks: np.ndarray, topology: Topology) -> core.Jobs:
     )
 
 
-def _tenants(tenants: Sequence[Tenant], gpus: int, swarm_masks: np.ndarray) -> core.Tenants:
+def _tenants(tenants: Sequence[Tenant], gpus: int, swarm_masks: np.ndarray) -> records.Tenants:
     k = len(tenants)
     cohorts = {name: i for i, name in enumerate(dict.fromkeys(t.cohort for t in tenants))}
     nominal = np.array([round(t.nominal_quota_frac * gpus) for t in tenants], dtype=np.int64)
@@ -235,8 +235,8 @@ def _tenants(tenants: Sequence[Tenant], gpus: int, swarm_masks: np.ndarray) -> c
     shares = weights / weights.sum() if k else weights
     z = np.zeros
     return _make(
-        core.Tenants,
-        core.TENANTS_FIELDS,
+        records.Tenants,
+        records.TENANTS_FIELDS,
         nominal_gpus=nominal,
         borrow_limit_gpus=borrow,
         lend_limit_gpus=lend,
@@ -256,7 +256,7 @@ def _tenants(tenants: Sequence[Tenant], gpus: int, swarm_masks: np.ndarray) -> c
     )
 
 
-def _sites(series: Sequence[SiteSeries], dt_h: float, config: SchedulerConfig) -> core.Sites:
+def _sites(series: Sequence[SiteSeries], dt_h: float, config: SchedulerConfig) -> records.Sites:
     n = len(series)
 
     def stack(name: str) -> np.ndarray:
@@ -267,8 +267,8 @@ def _sites(series: Sequence[SiteSeries], dt_h: float, config: SchedulerConfig) -
     b = [s.battery for s in series]
     z = np.zeros
     return _make(
-        core.Sites,
-        core.SITES_FIELDS,
+        records.Sites,
+        records.SITES_FIELDS,
         clean_mw=stack("clean_mw"),
         pue=pue,
         it_cap_mw=stack("it_limit_mw"),
@@ -311,8 +311,8 @@ def _sites(series: Sequence[SiteSeries], dt_h: float, config: SchedulerConfig) -
 
 
 def _work(
-    topology: Topology, jobs: core.Jobs, n_sites: int, n_ticks: int, rng: np.random.Generator, record: bool
-) -> core.Work:
+    topology: Topology, jobs: records.Jobs, n_sites: int, n_ticks: int, rng: np.random.Generator, record: bool
+) -> records.Work:
     n = len(jobs.gpus)
     pools = topology.pools
     min_dom = min((p.domain_gpus for p in pools), default=1)
@@ -329,8 +329,8 @@ def _work(
     z = np.zeros
     n_dom = len(topology.domain_gpus)
     return _make(
-        core.Work,
-        core.WORK_FIELDS,
+        records.Work,
+        records.WORK_FIELDS,
         ev_key=z(4 * n + 64),
         ev_val=np.zeros(4 * n + 64, dtype=np.int64),
         fh_key=z((n_sites, 2 * n + 64)),
@@ -390,29 +390,29 @@ def _work(
     )
 
 
-def _params(config: SchedulerConfig, dt_h: float, jobs: JobTable, record: bool) -> core.Params:
+def _params(config: SchedulerConfig, dt_h: float, jobs: JobTable, record: bool) -> records.Params:
     f = np.zeros(13)
-    f[core.P_DT_S] = dt_h * 3600.0
-    f[core.P_ALPHA] = config.power_speed_exponent
-    f[core.P_CAP_FLOOR] = config.cap_floor_frac
-    f[core.P_RESTART_S] = config.restart_overhead_s
-    f[core.P_FAIL_PER_GPU_S] = config.failure_rate_per_gpu_h / 3600.0
-    f[core.P_WALLTIME_FACTOR] = config.walltime_factor
-    f[core.P_W_QOS] = config.priority_weight_qos
-    f[core.P_W_FS] = config.priority_weight_fairshare
-    f[core.P_W_AGE] = config.priority_weight_age
-    f[core.P_W_SIZE] = config.priority_weight_size
-    f[core.P_AGE_NORM_S] = config.age_norm_days * 86400.0
-    f[core.P_HALF_LIFE_S] = config.fairshare_half_life_days * 86400.0
-    f[core.P_BATCH_MARGIN] = config.batch_deadline_margin
+    f[records.P_DT_S] = dt_h * 3600.0
+    f[records.P_ALPHA] = config.power_speed_exponent
+    f[records.P_CAP_FLOOR] = config.cap_floor_frac
+    f[records.P_RESTART_S] = config.restart_overhead_s
+    f[records.P_FAIL_PER_GPU_S] = config.failure_rate_per_gpu_h / 3600.0
+    f[records.P_WALLTIME_FACTOR] = config.walltime_factor
+    f[records.P_W_QOS] = config.priority_weight_qos
+    f[records.P_W_FS] = config.priority_weight_fairshare
+    f[records.P_W_AGE] = config.priority_weight_age
+    f[records.P_W_SIZE] = config.priority_weight_size
+    f[records.P_AGE_NORM_S] = config.age_norm_days * 86400.0
+    f[records.P_HALF_LIFE_S] = config.fairshare_half_life_days * 86400.0
+    f[records.P_BATCH_MARGIN] = config.batch_deadline_margin
     i = np.zeros(6, dtype=np.int64)
-    i[core.I_RECORD] = 1 if record else 0
-    i[core.I_POWER_AWARE] = 1 if config.power_policy == "power_aware" else 0
-    i[core.I_COVERS_FIRM] = 1 if config.grid_allowance == "firm" else 0
-    i[core.I_DEPTH] = config.backfill_depth
-    i[core.I_EVENT_DEPTH] = config.event_depth
-    i[core.I_MAX_GPUS] = int(jobs.gpus.max()) if len(jobs) else 1
-    return _make(core.Params, core.PARAMS_FIELDS, f=f, i=i)
+    i[records.I_RECORD] = 1 if record else 0
+    i[records.I_POWER_AWARE] = 1 if config.power_policy == "power_aware" else 0
+    i[records.I_COVERS_FIRM] = 1 if config.grid_allowance == "firm" else 0
+    i[records.I_DEPTH] = config.backfill_depth
+    i[records.I_EVENT_DEPTH] = config.event_depth
+    i[records.I_MAX_GPUS] = int(jobs.gpus.max()) if len(jobs) else 1
+    return _make(records.Params, records.PARAMS_FIELDS, f=f, i=i)
 
 
 def _swarm_per_tick(swarm: SwarmDemand | None, n_tenants: int, n_ticks: int, dt_h: float) -> np.ndarray:
@@ -498,7 +498,12 @@ def _names(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
 
 
 def _result(
-    inputs: ScheduleInputs, jobs: core.Jobs, tenants: core.Tenants, work: core.Work, wall: float, dom: Domains
+    inputs: ScheduleInputs,
+    jobs: records.Jobs,
+    tenants: records.Tenants,
+    work: records.Work,
+    wall: float,
+    dom: Domains,
 ) -> ScheduleResult:
     names = [s.name for s in inputs.sites]
     series = {}
