@@ -45,7 +45,7 @@ def test_four_charts_of_the_campus(week: Results) -> None:
 
 def test_tables_come_from_the_run(week: Results) -> None:
     regions = record_table(week.tables["inference_by_region"], {"display_name": "Region", "rtt_ms": "RTT"})
-    assert len(regions.rows) == 16 and regions.rows[0][1].endswith(" ms")
+    assert len(regions.rows) == 18 and regions.rows[0][1].endswith(" ms")
     admission = week.tables["admission"]
     sovereign = admission[admission["tenant"] == "eu-public-research"]
     assert not sovereign["allowed"].any() and set(sovereign["rule_id"]) == {"EU-SOV-LOCATION"}
