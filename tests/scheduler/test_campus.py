@@ -6,14 +6,13 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-import pytest
 import tomli_w
 
 from dctwin.engine import run
 from dctwin.scenario import builtin_scenario_text, load_scenario
 from dctwin.scenario.inference import load_regions
 from dctwin.scenario.residency import residency_catalogue
-from dctwin.scheduler.campus import great_circle_rtt_ms, region_residency_class
+from dctwin.scheduler.campus import region_residency_class
 from dctwin.sovereignty import admission
 
 TRACE = """\
@@ -71,22 +70,3 @@ def test_region_classes_follow_facts_6_2() -> None:
     north = load_scenario("morocco-500mw").sites[0]
     ok = admission(catalogue, "eu_personal", ["sccs", "tia"], "north", north.jurisdiction)
     assert ok.allowed and ok.rule_id == "EU-GDPR-ART46-SCC"
-
-
-@pytest.mark.parametrize(
-    ("city", "lat", "lon", "lo_ms", "hi_ms"),
-    [  # facts.md §5.3 from Tangier: floor and ×1.3 / ×2.1 (+ 2–5 ms overhead)
-        ("Madrid", 40.42, -3.70, 5.4, 11.3 + 5),
-        ("Paris", 48.86, 2.35, 15.7, 33.0 + 5),
-        ("Frankfurt", 50.11, 8.68, 19.4, 40.7 + 5),
-        ("Lagos", 6.52, 3.38, 33.1, 69.6 + 5),
-        ("Dubai", 25.20, 55.27, 57.6, 120.9 + 5),
-    ],
-)
-def test_great_circle_rtt_inside_the_ranges_of_facts_5_3(
-    city: str, lat: float, lon: float, lo_ms: float, hi_ms: float
-) -> None:
-    rtt = great_circle_rtt_ms(35.77, -5.80, lat, lon)  # ×1.3 + 3 ms, the default
-    assert lo_ms < rtt < hi_ms, city
-    floor = great_circle_rtt_ms(35.77, -5.80, lat, lon, inflation=1.0, overhead_ms=0.0)
-    assert floor == pytest.approx(lo_ms, rel=0.03), city

@@ -16,8 +16,9 @@ scheduler. In a fixed order it
 6. serves the inference demand with the GPUs the scheduler actually gave it, and writes the
    placement audit.
 
-The network RTT added to TTFT is the great-circle estimate of facts.md §5.3
-(:func:`great_circle_rtt_ms`) until the route graph (issue 5) supplies real paths.
+The network RTT added to TTFT comes from the route graph of :mod:`dctwin.network`
+(:mod:`.reach`): replicas are sized for the intact network, requests see the RTT of each
+step with the scenario's cable outages, and traffic the links cannot carry misses the SLO.
 """
 
 from __future__ import annotations
@@ -33,10 +34,13 @@ import pandas as pd
 from dctwin.dispatch import GridLimits
 from dctwin.facility.cooling import pue_at_temperature
 from dctwin.facility.fleet import SiteFleet
+from dctwin.network import TrafficResult, routes
 from dctwin.scenario.inference import Region, load_regions
+from dctwin.scenario.network import Outage
 from dctwin.scenario.residency import SiteJurisdiction, residency_catalogue
 from dctwin.scenario.schema import HardwareSpec, Scenario, Site
 from dctwin.scheduler.metrics import job_stats, tenant_stats, workload_summary
+from dctwin.scheduler.reach import Reach, carry, n_minus_1, outage_comparison, plan_reach, with_carried
 from dctwin.scheduler.simulate import ScheduleInputs, ScheduleResult, SiteSeries, simulate_schedule
 from dctwin.scheduler.topology import Topology, build_topology
 from dctwin.sovereignty import (
@@ -58,13 +62,9 @@ from dctwin.workload.trace import read_job_trace
 __all__ = [
     "CampusWorkload",
     "SiteWorkloadInputs",
-    "great_circle_rtt_ms",
     "region_residency_class",
     "schedule_campus",
 ]
-
-_FIBRE_US_PER_KM = 4.90  # facts.md §5.2: n ≈ 1.468 → 4.90 µs/km one way
-_EARTH_RADIUS_KM = 6371.0
 
 
 @dataclass(frozen=True)
@@ -132,49 +132,6 @@ class CampusWorkload:
     admission: AdmissionMatrix
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-
-def great_circle_rtt_ms(
-    lat1_deg: float,
-    lon1_deg: float,
-    lat2_deg: float,
-    lon2_deg: float,
-    inflation: float = 1.3,
-    overhead_ms: float = 3.0,
-) -> float:
-    """Round-trip time over fibre from great-circle distance, path inflation and equipment.
-
-    Parameters
-    ----------
-    lat1_deg, lon1_deg, lat2_deg, lon2_deg
-        End points. [deg]
-    inflation
-        Route length ÷ great-circle distance (1.3 engineered paths … 2.1 public Internet). [1]
-    overhead_ms
-        Fixed equipment and protocol overhead. [ms]
-
-    Returns
-    -------
-    float
-        RTT. [ms]
-
-    References
-    ----------
-    facts.md §5.2 (4.90 µs/km in single-mode fibre; Bozkurt et al., arXiv 1811.10737) and §5.3
-    (RTT ≈ 2–5 ms + k · floor).
-
-    Examples
-    --------
-    Tangier–Paris great-circle floor (facts.md §5.3: 1,602 km → 15.7 ms):
-
-    >>> round(great_circle_rtt_ms(35.77, -5.80, 48.86, 2.35, inflation=1.0, overhead_ms=0.0), 1)
-    15.7
-    """
-    p1, p2 = math.radians(lat1_deg), math.radians(lat2_deg)
-    dlat, dlon = p2 - p1, math.radians(lon2_deg - lon1_deg)
-    a = math.sin(dlat / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
-    km = 2 * _EARTH_RADIUS_KM * math.asin(math.sqrt(a))
-    return overhead_ms + inflation * 2 * km * _FIBRE_US_PER_KM / 1000.0
 
 
 _REGION_CLASS = {
@@ -295,19 +252,9 @@ def schedule_campus(
     demand = make_inference_demand(
         scenario.inference, regions, times_utc, rng_inference, installed_gpus=topology.gpus
     )
-    rtt = np.array(
-        [
-            [
-                great_circle_rtt_ms(
-                    s.site.latitude_deg, s.site.longitude_deg, r.latitude_deg, r.longitude_deg
-                )
-                for r in regions
-            ]
-            for s in inputs
-        ]
-    )
     share, region_classes, region_rules = _inference_routing(scenario, regions, inputs, site_gpus)
-    region_rtt = (share * rtt.T).sum(axis=1) + (share.sum(axis=1) == 0) * rtt.min(axis=0)
+    reach = plan_reach(scenario, [s.site for s in inputs], regions, times_utc, share)
+    region_rtt = reach.planned_rtt_ms  # replicas are sized for the intact network
     need = gpus_for_slo(demand, scenario.inference, spec, rtt_ms=region_rtt).astype(float)  # (n, regions)
     site_need = need @ share  # (n, sites)
     full = serve(demand, need * (share.sum(axis=1) > 0), scenario.inference, spec, rtt_ms=region_rtt)
@@ -358,10 +305,17 @@ def schedule_campus(
     given = np.column_stack([result.site_series[s.site.name]["inference_gpus"].to_numpy() for s in inputs])
     ratio = np.divide(given, site_need, out=np.ones_like(given), where=site_need > 0)
     capacity = need * (np.minimum(ratio, 1.0) @ share.T) * (share.sum(axis=1) > 0)
-    service = serve(demand, capacity, scenario.inference, spec, rtt_ms=region_rtt)
+    service = serve(demand, capacity, scenario.inference, spec, rtt_ms=reach.rtt_ms)
+    outages = scenario.network.outages
+    carried, carried_rtt, traffic = carry(reach, service, times_utc, outages)
+    if not np.allclose(carried_rtt, reach.rtt_ms, equal_nan=True):  # congestion took longer paths
+        service = serve(demand, capacity, scenario.inference, spec, rtt_ms=carried_rtt)
+    service = with_carried(service, carried)
+    intact = serve(demand, capacity, scenario.inference, spec, rtt_ms=region_rtt) if outages else service
     audit = _audit(result, jobs, matrix, [s.site.name for s in inputs])
     summary = workload_summary(result, topology.gpus, dt_h)
     summary.update(_inference_summary(service, spec, regions, region_rules))
+    summary.update(_network_summary(reach, traffic, carried, outages))
     summary.update(_sovereignty_summary(jobs, matrix, result, scenario))
     # AI Act: the FLOP each training run actually accumulated (work done × GPUs × dense BF16 × MFU)
     frame = result.jobs
@@ -381,9 +335,15 @@ def schedule_campus(
         "jct_by_qos": job_stats(result.jobs, "qos"),
         "jct_by_tenant": job_stats(result.jobs, "tenant"),
         "tenants": tenant_stats(result),
-        "inference_by_region": _region_table(service, regions, region_classes, region_rules, region_rtt),
+        "inference_by_region": _region_table(service, regions, region_classes, region_rules, region_rtt).join(
+            _reach_columns(reach, regions, service, intact, carried_rtt, carried)
+        ),
+        "network_routes": routes(reach.net).to_frame(),
+        "cable_cuts": n_minus_1(reach.net),
         "admission": matrix.to_frame(),
     }
+    if outages:
+        tables["outage_comparison"] = _outage_table(reach, regions, service, intact)
     it = {s.site.name: result.site_series[s.site.name]["it_load_mw"].to_numpy() for s in inputs}
     return CampusWorkload(
         it, result.site_series, result, baseline, jobs, service, audit, matrix, summary, tables
@@ -443,6 +403,8 @@ def _inference_summary(
         "inference_served_frac": float(served.sum() / total.sum()) if total.sum() > 0 else 1.0,
         "inference_slo_attainment_frac": attained,
         "inference_tokens": float(tokens),
+        "inference_input_tokens": float(service.prompt_tokens_served_per_s.sum() * service.dt_h * 3600.0),
+        "inference_output_tokens": float(service.output_tokens_served_per_s.sum() * service.dt_h * 3600.0),
         "inference_energy_per_million_tokens_kwh": float(energy_per_million_tokens_kwh(service, spec)),
         "inference_regions_not_admissible": int(sum(1 for r in rules if r)),
     }
@@ -491,3 +453,75 @@ def _sovereignty_summary(
             out[f"sovereignty_rejected_tenant_{t}"] = str(matrix.rule_id[i, 0])
     _ = (jobs, scenario)
     return out
+
+
+def _network_summary(
+    reach: Reach, traffic: TrafficResult, carried: np.ndarray, outages: Sequence[Outage]
+) -> dict[str, Any]:
+    budget = reach.net.rtt_budget_ms[reach.order]
+    best = routes(reach.net).rtt_ms[:, reach.order].min(axis=0)
+    return {
+        "network_cities": len(reach.order),
+        "network_cities_within_rtt_budget": int((best <= budget).sum()),
+        "network_max_cable_utilisation_frac": float(np.max(traffic.cable_utilisation_frac, initial=0.0)),
+        "network_peak_traffic_gbps": float(traffic.demand_gbps.sum(axis=(1, 2)).max(initial=0.0)),
+        "network_carried_frac": float(carried.mean()) if carried.size else 1.0,
+        "network_outages": len(outages),
+        "network_outage_steps_frac": _outage_steps_frac(reach),
+    }
+
+
+def _outage_steps_frac(reach: Reach) -> float:
+    """Share of the steps in which some route is longer than on the intact network."""
+    if not len(reach.site_city_rtt_ms):
+        return 0.0
+    intact = routes(reach.net).rtt_ms[:, reach.order]
+    return float(np.mean(np.any(reach.site_city_rtt_ms != intact[None], axis=(1, 2))))
+
+
+def _attainment_by_region(service: InferenceService) -> np.ndarray:
+    w = service.requests_served_per_s + service.requests_dropped_per_s
+    total = w.sum(axis=(0, 1))
+    return np.divide(
+        (service.slo_attainment_frac * w).sum(axis=(0, 1)), total, out=np.ones(total.shape), where=total > 0
+    )
+
+
+def _reach_columns(
+    reach: Reach,
+    regions: Sequence[Region],
+    service: InferenceService,
+    intact: InferenceService,
+    carried_rtt: np.ndarray,
+    carried: np.ndarray,
+) -> pd.DataFrame:
+    """Per region: where it is, its route and RTT budget, and the RTT it saw as run."""
+    table = routes(reach.net)
+    nearest = np.argmin(table.rtt_ms[:, reach.order], axis=0)
+    finite = np.where(np.isfinite(carried_rtt), carried_rtt, np.nan)
+    return pd.DataFrame(
+        {
+            "latitude_deg": [r.latitude_deg for r in regions],
+            "longitude_deg": [r.longitude_deg for r in regions],
+            "route": [table.route[int(i)][int(j)] for i, j in zip(nearest, reach.order, strict=True)],
+            "rtt_budget_ms": reach.net.rtt_budget_ms[reach.order],
+            "rtt_as_run_mean_ms": np.nanmean(finite, axis=0) if len(finite) else np.nan,
+            "rtt_as_run_max_ms": np.max(carried_rtt, axis=0, initial=0.0),
+            "unreachable_frac": np.mean(~np.isfinite(carried_rtt), axis=0) if len(finite) else 0.0,
+            "network_carried_frac": carried.mean(axis=0) if len(carried) else 1.0,
+            "slo_attainment_intact_frac": _attainment_by_region(intact),
+        }
+    )
+
+
+def _outage_table(
+    reach: Reach, regions: Sequence[Region], service: InferenceService, intact: InferenceService
+) -> pd.DataFrame:
+    """Per city: all the scenario's outage cables cut at once against the intact network, with the
+    TTFT-SLO attainment of the run with its outages against the same run on the intact network."""
+    cables = sorted({o.cable for o in reach.net.config.outages})
+    frame = outage_comparison(reach.net, cables).set_index("city").loc[[r.slug for r in regions]]
+    frame["cables_cut"] = "+".join(cables)
+    frame["slo_attainment_intact_frac"] = _attainment_by_region(intact)
+    frame["slo_attainment_as_run_frac"] = _attainment_by_region(service)
+    return frame.reset_index()
