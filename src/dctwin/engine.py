@@ -27,6 +27,7 @@ import pvlib
 
 from dctwin import __version__
 from dctwin.dispatch import GridLimits, dispatch_site
+from dctwin.economics_inputs import run_economics
 from dctwin.facility.cooling import facility_power
 from dctwin.facility.fleet import SiteFleet, it_power_mw, site_fleet
 from dctwin.metrics import campus_summary, hourly_cfe, site_summary
@@ -170,9 +171,16 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Results:
             "core_wall_s": round(core_s, 4),
             "events_per_s": round(workload.result.events / core_s, 1) if core_s > 0 else None,
         }
-    return Results(
+    results = Results(
         scenario=scenario, timeseries=timeseries, summary=summary, metadata=metadata, tables=tables
     )
+    if campus:
+        with timer.stage("economics"):
+            economics = run_economics(results)
+            summary["economics"] = _json_ready(economics.summary(results))
+            tables |= economics.tables()
+        metadata["timings_s"]["economics"] = round(timer.seconds["economics"], 4)
+    return results
 
 
 def _baseline_summary(

@@ -124,8 +124,19 @@ def test_scenario_can_add_hardware() -> None:
     entry["gpu_tdp_w"] = 1000.0
     data["hardware"] = {"gb200-maxq": entry}
     data["sites"][0]["builds"][0]["hardware"] = "gb200-maxq"
+    with pytest.raises(
+        ScenarioError,
+        match=r"sites\[0\]\.builds\[0\]\.hardware: no rack price .*economics\.hardware\.gb200-maxq",
+    ):
+        scenario_from_dict(data)
+    data["economics"] = {"hardware": {"gb200-maxq": {"rack_usd": 3.0e6}}}
+    with pytest.raises(ScenarioError, match=r"no GPU-hour price .*services\.on_demand_usd_per_gpu_h"):
+        scenario_from_dict(data)
+    data["services"] = {"on_demand_usd_per_gpu_h": {"gb200-maxq": 9.5}}
     sc = scenario_from_dict(data)
     assert hardware_catalog(sc)["gb200-maxq"].gpu_tdp_w == 1000.0
+    assert sc.economics.rack_usd("gb200-maxq") == 3.0e6
+    assert sc.economics.rack_usd("gb200-nvl72") > 0  # the catalogue's entries stay
 
 
 def test_repr_is_short() -> None:

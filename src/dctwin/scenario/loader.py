@@ -38,7 +38,9 @@ def builtin_scenario_names() -> list[str]:
     return sorted(p.name.removesuffix(".toml") for p in _DATA.iterdir() if _is_scenario_file(p.name))
 
 
-CATALOGUE_FILES = frozenset({"hardware.toml", "costs.toml", "residency.toml", "job_mixes.toml"})
+CATALOGUE_FILES = frozenset(
+    {"hardware.toml", "costs.toml", "campus_costs.toml", "residency.toml", "job_mixes.toml"}
+)
 """Data files in ``scenario/data`` that are catalogues, not scenarios."""
 
 
@@ -170,6 +172,7 @@ def scenario_from_dict(data: Mapping[str, Any], base_dir: Path | None = None) ->
     _check_catalog_references(scenario)
     check_tenants(scenario.tenants)
     _check_job_mixes(scenario)
+    _check_prices(scenario)
     if base_dir is not None:
         scenario = _absolutise_weather_paths(scenario, base_dir)
     return scenario
@@ -187,6 +190,27 @@ def _check_catalog_references(scenario: Scenario) -> None:
                     path=f"sites[{i}].builds[{j}].hardware",
                 )
         _check_turbine(site.wind.turbine_type, f"sites[{i}].wind.turbine_type")
+
+
+def _check_prices(scenario: Scenario) -> None:
+    """Every hardware installed has a rack price and a GPU-hour price."""
+    for i, site in enumerate(scenario.sites):
+        for j, build in enumerate(site.builds):
+            hw = build.hardware
+            if build.facility_power_mw <= 0:
+                continue
+            if hw not in scenario.economics.hardware:
+                raise ScenarioError(
+                    f"no rack price for hardware {hw!r}; add [economics.hardware.{hw}] rack_usd = … "
+                    f"(priced: {', '.join(sorted(scenario.economics.hardware))})",
+                    path=f"sites[{i}].builds[{j}].hardware",
+                )
+            if hw not in scenario.services.on_demand_usd_per_gpu_h:
+                raise ScenarioError(
+                    f"no GPU-hour price for hardware {hw!r}; add it to [services.on_demand_usd_per_gpu_h] "
+                    f"(priced: {', '.join(sorted(scenario.services.on_demand_usd_per_gpu_h))})",
+                    path=f"sites[{i}].builds[{j}].hardware",
+                )
 
 
 def _check_job_mixes(scenario: Scenario) -> None:
@@ -215,6 +239,10 @@ def _check_turbine(turbine_type: str, path: str) -> None:
 
 
 def _absolutise_weather_paths(scenario: Scenario, base_dir: Path) -> Scenario:
+    data = scenario.network.data
+    if data.endswith(".toml") and not Path(data).is_absolute():
+        network = scenario.network.model_copy(update={"data": str((base_dir / data).resolve())})
+        scenario = scenario.model_copy(update={"network": network})
     trace = scenario.jobs.trace_path
     if trace and not Path(trace).is_absolute():
         jobs = scenario.jobs.model_copy(update={"trace_path": str((base_dir / trace).resolve())})

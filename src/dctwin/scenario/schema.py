@@ -18,7 +18,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from dctwin.scenario.economics import CampusEconomics, ServiceCatalogue
 from dctwin.scenario.inference import InferenceConfig
+from dctwin.scenario.network import NetworkConfig
 from dctwin.scenario.planning import CostAssumptions, SupplyLimits
 from dctwin.scenario.residency import SiteJurisdiction
 from dctwin.scenario.scheduler import SchedulerConfig
@@ -949,6 +951,18 @@ class Scenario(_Model):
     costs: CostAssumptions = Field(
         default_factory=lambda: CostAssumptions.model_validate({}),
         description="Cost assumptions; any value left out takes the built-in catalogue's (costs.toml)",
+    )
+    network: NetworkConfig = Field(
+        default_factory=NetworkConfig,
+        description="Route graph to the EMEA cities: RTT model, capacities, cable outages",
+    )
+    services: ServiceCatalogue = Field(
+        default_factory=ServiceCatalogue,
+        description="What the campus sells: GPU-hour products, inference per token, storage; prices",
+    )
+    economics: CampusEconomics = Field(
+        default_factory=lambda: CampusEconomics.model_validate({}),
+        description="Capex, lives, opex, tax, WACC; any value left out takes campus_costs.toml's",
     )
 
     def __repr__(self) -> str:

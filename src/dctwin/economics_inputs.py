@@ -1,0 +1,383 @@
+"""From twin runs to the economics' plain yearly inputs (:class:`dctwin.economics.YearInputs`).
+
+What a year of the campus *places in service* comes from the scenario's build steps and
+the run's fleet blocks of that phase; how it *ran* comes from the run's summary and tables:
+
+* GPU-hours delivered = GPU-hours of individual jobs + the small-job swarm + inference
+  replicas, split by hardware in proportion to the installed GPUs;
+* the product of each GPU-hour follows its QoS class: guaranteed → reserved capacity,
+  standard → on-demand (and managed training, in the catalogue's ratio), preemptible →
+  spot, the swarm → on-demand, inference replicas → inference endpoints;
+* tokens and SLO attainment from the inference service, stored TB from the installed GPUs;
+* energy: renewable energy delivered under the PPA, grid import and export, PV and wind.
+
+The same adapter serves a single run (the steady-state economics of its phase) and the
+build-out timeline (one run per phase, the years in between).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from dctwin.economics import (
+    ASSET_CLASSES,
+    CostBreakdown,
+    EconomicsResult,
+    YearInputs,
+    campus_cash_flows,
+    phase_cost_per_gpu_h,
+)
+from dctwin.results.model import Results
+from dctwin.scenario import hardware_catalog
+from dctwin.scenario.schema import Scenario
+from dctwin.scenario.sources import source_of
+
+__all__ = [
+    "RunEconomics",
+    "annual_scale",
+    "capex_table",
+    "placed_in_service",
+    "run_economics",
+    "run_year_inputs",
+]
+
+HOURS_PER_YEAR_H = 8760.0
+_CAMPUS = "campus_costs.toml"
+_ENERGY = "costs.toml"
+_KW, _KWH = "capex_per_kw", "capex_per_kwh"
+
+
+def placed_in_service(results: Results, phases: set[str] | None = None) -> dict[str, Any]:
+    """What the build steps of ``phases`` (default: every phase up to the run's) put in service.
+
+    Returns
+    -------
+    dict
+        ``racks_added`` by hardware [rack], ``it_mw_added`` [MW], ``liquid_cooled_frac``
+        [frac] (IT-weighted), ``solar_ac_mw_added``, ``wind_mw_added``,
+        ``battery_power_mw_added`` [MW], ``battery_energy_mwh_added`` [MWh], ``solar_mounting``.
+    """
+    scenario = results.scenario
+    catalog = hardware_catalog(scenario)
+    racks: dict[str, int] = {}
+    it_mw = liquid_mw = 0.0
+    for blocks in results.summary.get("fleet", {}).values():
+        for b in blocks:
+            if phases is not None and b["phase"] not in phases:
+                continue
+            racks[b["hardware"]] = racks.get(b["hardware"], 0) + int(b["racks"])
+            it_mw += float(b["it_capacity_mw"])
+            liquid_mw += float(b["it_capacity_mw"]) * catalog[b["hardware"]].liquid_cooled_frac
+    energy = dict.fromkeys(("solar_ac_mw", "wind_mw", "battery_power_mw", "battery_energy_mwh"), 0.0)
+    for site in scenario.sites:
+        for build in scenario.builds_up_to_phase(site):
+            if phases is None or build.phase in phases:
+                for key in energy:
+                    energy[key] += float(getattr(build, key))
+    mounting = scenario.sites[0].solar.mounting if scenario.sites else "single_axis"
+    return {
+        "racks_added": racks,
+        "it_mw_added": it_mw,
+        "liquid_cooled_frac": liquid_mw / it_mw if it_mw > 0 else 0.0,
+        "solar_ac_mw_added": energy["solar_ac_mw"],
+        "wind_mw_added": energy["wind_mw"],
+        "battery_power_mw_added": energy["battery_power_mw"],
+        "battery_energy_mwh_added": energy["battery_energy_mwh"],
+        "solar_mounting": mounting,
+    }
+
+
+def annual_scale(results: Results) -> float:
+    """Factor from the run's span to one year: 8760 h ÷ (steps × Δt). [1]
+
+    A run of a representative week or a full year gives yearly figures alike; a leap
+    year's 8784 h count as 8760 (real prices per year, not per calendar day).
+    """
+    series = results.timeseries
+    if series.empty:
+        return 1.0
+    span_h = len(series["time_utc"].unique()) * results.scenario.time.dt_h
+    return HOURS_PER_YEAR_H / span_h if span_h > 0 else 1.0
+
+
+def _gpu_hours(results: Results) -> tuple[float, dict[str, float]]:
+    """Total GPU-hours delivered and their product shares (from the QoS classes)."""
+    w = results.summary.get("workload")
+    series = results.timeseries
+    dt_h = results.scenario.time.dt_h
+    if not isinstance(w, dict):  # the profile: busy GPUs from the shares, the catalogue's mix
+        campus = results.summary["campus"]
+        busy = float((series["training_share_frac"] + series["inference_share_frac"]).mean())
+        return busy * float(campus["gpus"]) * len(series["time_utc"].unique()) * dt_h, {}
+    jobs = results.tables.get("jobs")
+    by_qos = jobs.groupby("qos", observed=True)["gpu_h"].sum().to_dict() if jobs is not None else {}
+    swarm = float(series["swarm_gpus"].sum() * dt_h)
+    inference = float(series["inference_gpus"].sum() * dt_h)
+    shares = {
+        "reserved": float(by_qos.get("guaranteed", 0.0)),
+        "on_demand": float(by_qos.get("standard", 0.0)) + swarm,
+        "spot": float(by_qos.get("preemptible", 0.0)),
+        "inference": inference,
+    }
+    total = sum(shares.values())
+    return total, {k: v / total for k, v in shares.items()} if total > 0 else {}
+
+
+def run_year_inputs(results: Results, year: int, placed: dict[str, Any] | None = None) -> YearInputs:
+    """One year of the campus as the run simulated it, placing ``placed`` in service.
+
+    Every flow (GPU-hours, tokens, energy) is scaled to a year with :func:`annual_scale`,
+    so that a representative week stands for its year.
+
+    Parameters
+    ----------
+    results
+        A twin run of one representative year (its phase's capacity).
+    year
+        Calendar year the inputs stand for.
+    placed
+        What enters service that year (:func:`placed_in_service`); ``None`` = nothing new.
+
+    Returns
+    -------
+    YearInputs
+        With GPU-hours by hardware [GPU·h], product shares [frac], tokens [token], SLO
+        attainment [frac], stored TB [TB] and energy [MWh] of the run.
+    """
+    campus = results.summary["campus"]
+    w = results.summary.get("workload") or {}
+    scale = annual_scale(results)
+    total, shares = _gpu_hours(results)
+    total *= scale
+    gpus_by_hw: dict[str, float] = {}
+    for blocks in results.summary.get("fleet", {}).values():
+        for b in blocks:
+            gpus_by_hw[b["hardware"]] = gpus_by_hw.get(b["hardware"], 0.0) + float(b["gpus"])
+    n_gpus = sum(gpus_by_hw.values())
+    delivered = {hw: total * g / n_gpus for hw, g in gpus_by_hw.items()} if n_gpus > 0 else {}
+    services = results.scenario.services
+    return YearInputs(
+        year=year,
+        **(placed or {}),
+        gpu_h_delivered=delivered,
+        product_shares=_with_managed_training(
+            shares, services.mix.managed_training_frac, services.mix.on_demand_frac
+        ),
+        input_tokens=scale * float(w.get("inference_input_tokens") or 0.0),
+        output_tokens=scale * float(w.get("inference_output_tokens") or 0.0),
+        slo_attainment_frac=_attainment(w.get("inference_slo_attainment_frac")),
+        storage_tb=n_gpus * services.storage.stored_tb_per_gpu,
+        ppa_mwh=scale * float(campus.get("renewable_delivered_mwh", 0.0)),
+        grid_import_mwh=scale * float(campus.get("grid_import_mwh", 0.0)),
+        grid_export_mwh=scale * float(campus.get("grid_export_mwh", 0.0)),
+        solar_mwh=scale * float(campus.get("solar_mwh", 0.0)),
+        wind_mwh=scale * float(campus.get("wind_mwh", 0.0)),
+    )
+
+
+def _attainment(value: Any) -> float:
+    """SLO attainment of the run; no inference served (None or NaN) counts as met."""
+    if value is None:
+        return 1.0
+    v = float(value)
+    return 1.0 if math.isnan(v) else v
+
+
+def _with_managed_training(shares: dict[str, float], managed: float, on_demand: float) -> dict[str, float]:
+    """Split the on-demand share into on-demand and managed training in the catalogue's ratio."""
+    if not shares or managed + on_demand <= 0:
+        return shares
+    out = dict(shares)
+    standard = out.pop("on_demand", 0.0)
+    out["managed_training"] = standard * managed / (managed + on_demand)
+    out["on_demand"] = standard - out["managed_training"]
+    return out
+
+
+# ----------------------------------------------------------------- traceable capex
+def _row(
+    cls: str, item: str, qty: float, unit: str, unit_usd: float, factor: float, source: str
+) -> dict[str, Any]:
+    return {
+        "asset_class": cls, "item": item, "quantity": qty, "unit": unit, "unit_cost_usd": unit_usd,
+        "factor": factor, "capex_usd": qty * unit_usd * factor, "source": source,
+    }  # fmt: skip
+
+
+def capex_table(year: YearInputs, scenario: Scenario) -> pd.DataFrame:
+    """What a year places in service, line by line, with the source of every unit cost.
+
+    Parameters
+    ----------
+    year
+        The placement (racks by hardware, IT MW, energy assets).
+    scenario
+        Its ``economics`` (campus costs) and ``costs`` (energy assets).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``asset_class``, ``item``, ``quantity`` (in ``unit``), ``unit_cost_usd``, ``factor``
+        (adjustments such as the liquid-cooling premium and soft costs), ``capex_usd`` =
+        quantity × unit cost × factor, and ``source`` (the catalogue comment, or
+        ``scenario override``). Its sum per class equals :func:`dctwin.economics.placed_capex_usd`.
+    """
+    econ, costs = scenario.economics, scenario.costs
+    fac = econ.facility
+    rows = []
+    racks = {hw: n for hw, n in year.racks_added.items() if n}
+    rack_capex = 0.0
+    for hw, n in sorted(racks.items()):
+        usd = econ.rack_usd(hw)
+        rack_capex += n * usd
+        src = source_of(_CAMPUS, f"hardware.{hw}.rack_usd", usd)
+        rows.append(_row("it", f"{hw} racks", n, "rack", usd, 1.0, src))
+    n_racks = float(sum(racks.values()))
+    src = source_of(_CAMPUS, "facility.storage_usd_per_rack", fac.storage_usd_per_rack)
+    rows.append(_row("it", "storage per rack", n_racks, "rack", fac.storage_usd_per_rack, 1.0, src))
+    src = source_of(_CAMPUS, "facility.network_frac_of_it_capex", fac.network_frac_of_it_capex)
+    rows.append(
+        _row(
+            "network", "scale-out fabric", rack_capex, "USD of racks", fac.network_frac_of_it_capex, 1.0, src
+        )
+    )
+    liquid = 1.0 + fac.liquid_cooling_premium_frac * year.liquid_cooled_frac
+    factor = liquid * (1.0 + fac.soft_cost_frac)
+    adjust = (
+        f" × (1 + {fac.liquid_cooling_premium_frac:g} liquid premium × {year.liquid_cooled_frac:.3f} "
+        f"liquid-cooled) × (1 + {fac.soft_cost_frac:g} soft costs): "
+        + source_of(_CAMPUS, "facility.liquid_cooling_premium_frac", fac.liquid_cooling_premium_frac)
+        + " | "
+        + source_of(_CAMPUS, "facility.soft_cost_frac", fac.soft_cost_frac)
+    )
+    for cls, key, label in (
+        ("power_cooling", "power_cooling_usd_per_it_mw", "power and cooling (M&E)"),
+        ("building", "building_usd_per_it_mw", "shell, site and offices"),
+    ):
+        usd = float(getattr(fac, key))
+        src = source_of(_CAMPUS, f"facility.{key}", usd) + adjust
+        rows.append(_row(cls, label, year.it_mw_added, "MW IT", usd, factor, src))
+    own = econ.energy_supply == "owned"
+    fx = econ.fx.to_usd(1.0, costs.currency)
+    mounting, y = year.solar_mounting, year
+    energy = (
+        ("solar", f"PV ({mounting})", y.solar_ac_mw_added, "MW AC", f"solar_{mounting}", _KW),
+        ("wind", "onshore wind", y.wind_mw_added, "MW", "onwind", _KW),
+        ("battery_storage", "battery energy", y.battery_energy_mwh_added, "MWh", "battery_storage", _KWH),
+        ("battery_inverter", "battery power", y.battery_power_mw_added, "MW", "battery_inverter", _KW),
+    )  # fmt: skip
+    for cls, item, qty, unit, table, key in energy:
+        if qty <= 0:
+            continue
+        per_k = float(
+            getattr(costs.solar(year.solar_mounting) if cls == "solar" else getattr(costs, table), key)
+        )
+        src = source_of(_ENERGY, f"{table}.{key}", per_k)
+        if not own:
+            src = f"PPA: the supplier's asset (economics.energy_supply = 'ppa'); {src}"
+        rows.append(_row(cls, item, qty, unit, per_k * 1000.0 * fx if own else 0.0, 1.0, src))
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------- one run's economics
+@dataclass(frozen=True)
+class RunEconomics:
+    """The economics of one run: its phase built at once and operated as simulated.
+
+    Attributes
+    ----------
+    year
+        The yearly inputs (annualised from the run) with everything up to the run's phase
+        placed in service.
+    cost
+        Steady-state cost per GPU-hour and per million tokens, by item.
+    cash
+        Cash flows over ``economics.horizon_yr`` with the same operation every year.
+    capex
+        :func:`capex_table` of the placement.
+    """
+
+    year: YearInputs
+    cost: CostBreakdown
+    cash: EconomicsResult
+    capex: pd.DataFrame
+
+    def summary(self, results: Results) -> dict[str, Any]:
+        """Headline figures, unit-named (JSON-ready)."""
+        campus = results.summary["campus"]
+        econ = results.scenario.economics
+        steady = self.cash.table.iloc[econ.capex_lead_yr]
+        gpus = float(campus.get("gpus") or 0.0)
+        gpu_h = self.cost.gpu_h
+        by_class = self.capex.groupby("asset_class")["capex_usd"].sum()
+        out: dict[str, Any] = {
+            "basis": (
+                f"what the scenario builds up to {results.scenario.phase} placed in service in "
+                f"{self.year.year} and run as simulated (annualised ×{annual_scale(results):.3g}) "
+                f"for {econ.horizon_yr} yr"
+            ),
+            "gpus": gpus,
+            "it_mw": self.year.it_mw_added,
+            "facility_power_mw": float(campus.get("facility_power_mw") or 0.0),
+            "capex_usd": float(self.capex["capex_usd"].sum()),
+            **{f"capex_{c}_usd": float(by_class.get(c, 0.0)) for c in ASSET_CLASSES},
+            "capex_usd_per_gpu": float(self.capex["capex_usd"].sum()) / gpus if gpus > 0 else math.nan,
+            "gpu_h_per_yr": gpu_h,
+            "gpu_utilisation_frac": gpu_h / (gpus * HOURS_PER_YEAR_H) if gpus > 0 else math.nan,
+            "tokens_per_yr": self.cost.tokens,
+            "cost_usd_per_gpu_h": self.cost.cost_usd_per_gpu_h,
+            "cost_usd_per_mtok": self.cost.cost_usd_per_mtok,
+            "annualised_cost_usd_per_yr": self.cost.total_usd_per_yr,
+            "revenue_usd_per_yr": float(steady["revenue_usd"]),
+            "revenue_usd_per_gpu_h": float(steady["revenue_usd"]) / gpu_h if gpu_h > 0 else math.nan,
+            "opex_usd_per_yr": float(steady["opex_usd"]),
+            "ebitda_usd_per_yr": float(steady["ebitda_usd"]),
+            "ebitda_margin_frac": (
+                float(steady["ebitda_usd"] / steady["revenue_usd"]) if steady["revenue_usd"] > 0 else math.nan
+            ),
+            "wacc_frac": econ.wacc_frac,
+            "horizon_yr": econ.horizon_yr,
+        }
+        kpis = self.cash.summary()
+        for key in ("capex_usd", "revenue_usd", "cost_usd_per_gpu_h", "cost_usd_per_mtok"):
+            kpis.pop(key)
+        return {**out, **kpis}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``capex``, ``cost_breakdown`` and ``cash_flows`` for the results store."""
+        cost = self.cost
+        items = pd.DataFrame(
+            {
+                "item": list(cost.cost_usd_per_yr),
+                "usd_per_yr": [float(v) for v in cost.cost_usd_per_yr.values()],
+                "usd_per_gpu_h": [float(v) for v in cost.per_gpu_h_usd.values()],
+            }
+        )
+        total = items["usd_per_yr"].sum()
+        items["share_frac"] = items["usd_per_yr"] / total if total > 0 else math.nan
+        return {"capex": self.capex, "cost_breakdown": items, "cash_flows": self.cash.table}
+
+
+def run_economics(results: Results) -> RunEconomics:
+    """The economics of a run (see :class:`RunEconomics`).
+
+    Parameters
+    ----------
+    results
+        A twin run (any length: its flows are annualised).
+
+    Returns
+    -------
+    RunEconomics
+    """
+    scenario = results.scenario
+    year = run_year_inputs(results, scenario.time.start_date.year, placed_in_service(results))
+    capex = capex_table(year, scenario)
+    args = (scenario.economics, scenario.services, scenario.costs)
+    cost = phase_cost_per_gpu_h(year, *args)
+    cash = campus_cash_flows([year], *args)
+    return RunEconomics(year=year, cost=cost, cash=cash, capex=capex)
