@@ -5,7 +5,9 @@ phase's capacity, starting on the first 1 January on or after the phase comes on
 with the twin's weather, supply, scheduler and dispatch. Every calendar year of the
 horizon then takes the figures of the latest phase online on its 1 January (the year a
 phase comes online mid-year counts at the previous phase: capacity is commissioned
-through the year). The economics layer turns the same yearly figures into cash flows.
+through the year). The economics layer turns the same yearly figures into cash flows:
+each phase's capex is placed in the first year it appears (paid ``capex_lead_yr`` years
+before), and the years after the last phase repeat its operation up to the horizon.
 
 This is orchestration above :func:`dctwin.engine.run`: it calls the engine once per
 phase and only reads the runs' summaries.
@@ -14,17 +16,20 @@ phase and only reads the runs' summaries.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from dctwin.economics import EconomicsResult, YearInputs, campus_cash_flows
+from dctwin.economics_inputs import placed_in_service, run_year_inputs
 from dctwin.engine import run
 from dctwin.results.model import Results
 from dctwin.scenario.schema import Scenario
 
-__all__ = ["Timeline", "build_out", "phase_years", "year_figures"]
+__all__ = ["Timeline", "build_out", "phase_years", "representative_matches", "year_figures", "year_inputs"]
 
 Progress = Callable[[str], None]
 
@@ -44,6 +49,33 @@ class Timeline:
 
     years: pd.DataFrame
     runs: dict[str, Results] = field(default_factory=dict)
+    cash: EconomicsResult | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures of the whole ramp (JSON-ready floats; ``None`` where undefined)."""
+        if self.cash is None or self.years.empty:
+            return {}
+        t = self.cash.table
+        ops = self.years[self.years["phase"] != "construction"]
+        kpis = self.cash.summary()
+        out: dict[str, Any] = {
+            "first_year": int(t["year"].iloc[0]),
+            "last_year": int(t["year"].iloc[-1]),
+            "phases": list(self.runs),
+            "final_facility_power_mw": float(ops["facility_power_mw"].iloc[-1]),
+            "final_gpus": float(ops["gpus"].iloc[-1]),
+            "peak_funding_usd": float(-min(0.0, t["cumulative_cash_usd"].min())),
+            "emissions_location_t": float(ops["emissions_location_t"].sum()),
+            **kpis,
+        }
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``build_out_years`` and ``build_out_cash_flows`` for the results store."""
+        out = {"build_out_years": self.years}
+        if self.cash is not None:
+            out["build_out_cash_flows"] = self.cash.table
+        return out
 
     def __repr__(self) -> str:
         if self.years.empty:
@@ -83,10 +115,11 @@ def _first_full_year(online: dt.date) -> int:
     return online.year if (online.month, online.day) == (1, 1) else online.year + 1
 
 
-def _representative(scenario: Scenario, phase: str) -> Scenario:
+def _representative(scenario: Scenario, phase: str, days: int | None) -> Scenario:
     online = next(p.online_date for p in scenario.phases if p.name == phase)
     year = _first_full_year(online)
-    days = 366 if pd.Timestamp(year=year, month=12, day=31).dayofyear == 366 else 365
+    if days is None:
+        days = 366 if pd.Timestamp(year=year, month=12, day=31).dayofyear == 366 else 365
     time = scenario.time.model_copy(update={"start_date": dt.date(year, 1, 1), "duration_days": days})
     quick = scenario.scheduler.model_copy(update={"compare_baseline": False})
     return scenario.model_copy(update={"phase": phase, "time": time, "scheduler": quick})
@@ -132,33 +165,93 @@ def year_figures(results: Results) -> dict[str, Any]:
     return out
 
 
-def build_out(scenario: Scenario, horizon_yr: int = 10, progress: Progress | None = None) -> Timeline:
+def representative_matches(scenario: Scenario, phase: str) -> bool:
+    """Whether ``scenario`` as configured already simulates ``phase``'s representative year."""
+    rep = _representative(scenario, phase, None)
+    return scenario.phase == phase and scenario.time == rep.time
+
+
+def build_out(
+    scenario: Scenario,
+    horizon_yr: int | None = None,
+    progress: Progress | None = None,
+    *,
+    days: int | None = None,
+    reuse: dict[str, Results] | None = None,
+) -> Timeline:
     """Simulate each phase's representative year and lay the campus out year by year.
 
     Parameters
     ----------
     scenario
-        The campus (its phase timeline and build steps).
+        The campus (its phase timeline, build steps and economics).
     horizon_yr
-        Calendar years to cover from the first phase's first full year. [yr]
+        Calendar years to cover from the first phase's first full year; default
+        ``economics.horizon_yr``. [yr]
     progress
         Called with a short message as each phase starts.
+    days
+        Simulate only the first ``days`` days of each representative year and scale its
+        flows to the year (quicker; loses the seasons it skips). Default: the whole year. [d]
+    reuse
+        Phase → an existing run of that phase's representative year (not simulated again).
 
     Returns
     -------
     Timeline
-        One row per year, and the run of each phase that appears in the horizon.
+        One row per year (capacity, energy, emissions, and the economics: capex, revenue,
+        opex, EBITDA, free cash flow, cumulative cash), the run of each phase, the cash-flow
+        table and its KPIs.
     """
     say = progress or (lambda _m: None)
-    plan = phase_years(scenario, horizon_yr)
+    horizon = horizon_yr or scenario.economics.horizon_yr
+    plan = phase_years(scenario, horizon)
     runs: dict[str, Results] = {}
     for phase in dict.fromkeys(p for _, p in plan):
-        say(f"{phase}: a representative year")
-        runs[phase] = run(_representative(scenario, phase))
+        if reuse and phase in reuse:
+            runs[phase] = reuse[phase]
+            continue
+        say(f"{phase}: a representative {'year' if days is None else f'{days} d'}")
+        runs[phase] = run(_representative(scenario, phase, days))
+    cash = campus_cash_flows(
+        year_inputs(scenario, plan, runs), scenario.economics, scenario.services, scenario.costs
+    )
     rows = []
     for year, phase in plan:
         figures = year_figures(runs[phase])
         rows.append(
             {"year": year, "phase": phase, **{k: v for k, v in figures.items() if not isinstance(v, dict)}}
         )
-    return Timeline(years=pd.DataFrame(rows), runs=runs)
+    years = pd.DataFrame(rows)
+    money = cash.table[["year", *_MONEY]]
+    years = money.merge(years, on="year", how="left")  # the construction year(s) first
+    years["phase"] = years["phase"].fillna("construction")
+    return Timeline(years=years, runs=runs, cash=cash)
+
+
+_MONEY = (
+    "capex_usd", "revenue_usd", "opex_usd", "ebitda_usd", "tax_usd", "free_cash_flow_usd",
+    "cumulative_cash_usd", "gpu_h_delivered", "cost_usd_per_gpu_h",
+)  # fmt: skip
+
+
+def year_inputs(
+    scenario: Scenario, plan: list[tuple[int, str]], runs: dict[str, Results]
+) -> list[YearInputs]:
+    """One :class:`YearInputs` per year of ``plan``.
+
+    A phase's build steps (and those of any phase online on the same 1 January that the
+    plan skips) are placed in service in the first year the plan shows that phase;
+    every year operates as its phase's representative run.
+    """
+    order = [p.name for p in scenario.phases]
+    placed_up_to = -1
+    out = []
+    for year, phase in plan:
+        idx = order.index(phase)
+        placed = None
+        if idx > placed_up_to:
+            placed = placed_in_service(runs[phase], phases=set(order[placed_up_to + 1 : idx + 1]))
+            placed_up_to = idx
+        out.append(run_year_inputs(runs[phase], year, placed))
+    return out
