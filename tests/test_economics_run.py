@@ -45,7 +45,7 @@ def test_a_run_carries_its_economics(week: Results) -> None:
     for key in ("capex_usd", "cost_usd_per_gpu_h", "cost_usd_per_mtok", "npv_usd", "irr_frac", "payback_yr"):
         assert isinstance(e[key], float) and math.isfinite(e[key]), key
     assert e["gpus"] == week.summary["campus"]["gpus"] == 16632
-    assert {"capex", "cost_breakdown", "cash_flows"} <= set(week.tables)
+    assert {"capex", "cost_breakdown", "cash_flows", "economics_sensitivity"} <= set(week.tables)
     assert "economics" in week.metadata["timings_s"]
 
 
@@ -138,7 +138,15 @@ def test_the_build_out_summary_is_the_ramp(ramp: Timeline) -> None:
     assert (s["final_facility_power_mw"], s["final_gpus"]) == (500.0, ramp.years["gpus"].max())
     assert s["peak_funding_usd"] == pytest.approx(-ramp.years["cumulative_cash_usd"].min())
     assert s["capex_usd"] == pytest.approx(ramp.years["capex_usd"].sum())
-    assert set(ramp.tables()) == {"build_out_years", "build_out_cash_flows"}
+    assert set(ramp.tables()) == {
+        "build_out_years", "build_out_phases", "build_out_cash_flows", "build_out_sensitivity",
+    }  # fmt: skip
+    phases = ramp.phases().set_index("phase")
+    assert list(phases["facility_power_mw"]) == [40.0, 100.0, 250.0, 500.0]
+    # each phase seen as a campus built at once costs what its own run says
+    for phase, results in ramp.runs.items():
+        assert phases.loc[phase, "capex_usd"] == results.summary["economics"]["capex_usd"]
+    assert phases["capex_usd"].is_monotonic_increasing
 
 
 def test_a_phase_the_timeline_skips_is_placed_with_the_next() -> None:
@@ -173,3 +181,20 @@ def test_a_cut_lasts_the_whole_run_and_keeps_the_scenarios_outages() -> None:
     assert outage.start_utc == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     assert outage.end_utc - outage.start_utc == dt.timedelta(days=3)
     assert len(with_cable_cuts(cut, ["medusa"]).network.outages) == 2
+
+
+def test_the_sensitivity_moves_npv_the_way_each_driver_should(week: Results) -> None:
+    t = week.tables["economics_sensitivity"].set_index("driver")
+    base = t.loc["base", "npv_low_usd"]
+    assert base == pytest.approx(week.summary["economics"]["npv_usd"])
+    for driver in ("prices", "utilisation"):  # more revenue → more value
+        assert t.loc[driver, "npv_low_usd"] < base < t.loc[driver, "npv_high_usd"], driver
+    for driver in ("capex", "energy_prices", "wacc"):  # more cost → less value
+        assert t.loc[driver, "npv_low_usd"] > base > t.loc[driver, "npv_high_usd"], driver
+    # capex ×1.2 raises the capital items of the cost per GPU-hour by 20 %, opex unchanged
+    items = week.tables["cost_breakdown"].set_index("item")["usd_per_gpu_h"]
+    capital = items[[i for i in items.index if i.startswith("capital_")]].sum()
+    maintenance_insurance = items[["maintenance", "insurance"]].sum()
+    expected = t.loc["base", "cost_usd_per_gpu_h_low"] + 0.2 * (capital + maintenance_insurance)
+    assert t.loc["capex", "cost_usd_per_gpu_h_high"] == pytest.approx(expected, rel=1e-9)
+    assert list(t.index[1:]) == list(t.iloc[1:].sort_values("npv_swing_usd", ascending=False).index)

@@ -48,6 +48,7 @@ from dctwin.scenario.planning import CostAssumptions
 
 __all__ = [
     "ASSET_CLASSES",
+    "SENSITIVITY_DRIVERS",
     "CostBreakdown",
     "EconomicsResult",
     "YearInputs",
@@ -63,6 +64,7 @@ __all__ = [
     "payback_yr",
     "phase_cost_per_gpu_h",
     "placed_capex_usd",
+    "sensitivity_table",
 ]
 
 ASSET_CLASSES = (
@@ -983,3 +985,142 @@ def campus_cash_flows(
 
 def _breakdown_cost(cost: Mapping[str, float], gpu_h: float) -> float:
     return float(sum(cost.values()) / gpu_h) if gpu_h > 0 else math.nan
+
+
+# ----------------------------------------------------------------- sensitivity
+SENSITIVITY_DRIVERS = ("prices", "utilisation", "capex", "energy_prices", "wacc")
+
+
+def _scaled(
+    driver: str,
+    factor: float,
+    years: Sequence[YearInputs],
+    economics: CampusEconomics,
+    catalogue: ServiceCatalogue,
+    energy_costs: CostAssumptions,
+    wacc_step_frac: float,
+) -> tuple[list[YearInputs], CampusEconomics, ServiceCatalogue, CostAssumptions]:
+    """The inputs with one driver moved (×``factor``, or WACC ± ``wacc_step_frac``)."""
+    ys, e, c, k = list(years), economics, catalogue, energy_costs
+    if driver == "prices":
+        inf = c.inference
+        c = c.model_copy(
+            update={
+                "on_demand_usd_per_gpu_h": {hw: p * factor for hw, p in c.on_demand_usd_per_gpu_h.items()},
+                "inference": inf.model_copy(
+                    update={
+                        "input_usd_per_mtok": inf.input_usd_per_mtok * factor,
+                        "output_usd_per_mtok": inf.output_usd_per_mtok * factor,
+                    }
+                ),
+                "storage": c.storage.model_copy(
+                    update={"usd_per_tb_month": c.storage.usd_per_tb_month * factor}
+                ),
+            }
+        )
+    elif driver == "utilisation":
+        ys = [
+            dataclasses.replace(
+                y,
+                gpu_h_delivered={hw: h * factor for hw, h in y.gpu_h_delivered.items()},
+                input_tokens=y.input_tokens * factor,
+                output_tokens=y.output_tokens * factor,
+            )
+            for y in ys
+        ]
+    elif driver == "capex":
+        fac = e.facility
+        e = e.model_copy(
+            update={
+                "hardware": {
+                    hw: h.model_copy(update={"rack_usd": h.rack_usd * factor}) for hw, h in e.hardware.items()
+                },
+                "facility": fac.model_copy(
+                    update={
+                        "power_cooling_usd_per_it_mw": fac.power_cooling_usd_per_it_mw * factor,
+                        "building_usd_per_it_mw": fac.building_usd_per_it_mw * factor,
+                        "storage_usd_per_rack": fac.storage_usd_per_rack * factor,
+                    }
+                ),
+            }
+        )
+    elif driver == "energy_prices":
+        e = e.model_copy(
+            update={
+                "opex": e.opex.model_copy(
+                    update={"ppa_price_eur_per_mwh": e.opex.ppa_price_eur_per_mwh * factor}
+                )
+            }
+        )
+        grid = k.grid.model_copy(update={"import_price_per_mwh": k.grid.import_price_per_mwh * factor})
+        k = k.model_copy(update={"grid": grid})
+    elif driver == "wacc":
+        step = wacc_step_frac if factor > 1 else -wacc_step_frac
+        e = e.model_copy(update={"wacc_frac": max(e.wacc_frac + step, 0.0)})
+    else:
+        raise ValueError(f"unknown sensitivity driver {driver!r}; use one of {SENSITIVITY_DRIVERS}")
+    return ys, e, c, k
+
+
+def sensitivity_table(
+    years: Sequence[YearInputs],
+    economics: CampusEconomics,
+    catalogue: ServiceCatalogue,
+    energy_costs: CostAssumptions,
+    *,
+    swing_frac: float = 0.2,
+    wacc_step_frac: float = 0.02,
+) -> pd.DataFrame:
+    """One-at-a-time sensitivity of NPV, IRR, payback and cost per GPU-hour (a tornado).
+
+    Parameters
+    ----------
+    years, economics, catalogue, energy_costs
+        As :func:`campus_cash_flows`.
+    swing_frac
+        Each driver moves by ± this share: every selling price (GPU-hours, tokens,
+        storage), the GPU-hours and tokens delivered, every campus capex unit cost, the
+        PPA and grid energy prices. [frac]
+    wacc_step_frac
+        The WACC moves by ± this many points instead. [frac]
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per driver (and ``base``), sorted by the NPV swing (largest first):
+        ``driver``, ``low``/``high`` (the move, text), ``npv_low_usd``, ``npv_high_usd``,
+        ``irr_low_frac``, ``irr_high_frac``, ``payback_low_yr``, ``payback_high_yr``,
+        ``cost_usd_per_gpu_h_low``, ``cost_usd_per_gpu_h_high``, ``npv_swing_usd``.
+    """
+    if not 0 < swing_frac < 1:
+        raise ValueError(f"swing_frac must be in (0, 1), got {swing_frac}")
+    base = campus_cash_flows(years, economics, catalogue, energy_costs)
+    rows = []
+    for driver in SENSITIVITY_DRIVERS:
+        out: dict[str, Any] = {"driver": driver}
+        for side, factor in (("low", 1.0 - swing_frac), ("high", 1.0 + swing_frac)):
+            r = campus_cash_flows(
+                *_scaled(driver, factor, years, economics, catalogue, energy_costs, wacc_step_frac)
+            )
+            move = (
+                f"{'-' if side == 'low' else '+'}{wacc_step_frac * 100:g} pt"
+                if driver == "wacc"
+                else f"×{factor:g}"
+            )
+            out |= {
+                side: move,
+                f"npv_{side}_usd": r.npv_usd,
+                f"irr_{side}_frac": r.irr_frac,
+                f"payback_{side}_yr": r.payback_yr,
+                f"cost_usd_per_gpu_h_{side}": r.cost.cost_usd_per_gpu_h,
+            }
+        out["npv_swing_usd"] = abs(out["npv_high_usd"] - out["npv_low_usd"])
+        rows.append(out)
+    frame = pd.DataFrame(rows).sort_values("npv_swing_usd", ascending=False, ignore_index=True)
+    head = {
+        "driver": "base", "low": "", "high": "", "npv_low_usd": base.npv_usd, "npv_high_usd": base.npv_usd,
+        "irr_low_frac": base.irr_frac, "irr_high_frac": base.irr_frac, "payback_low_yr": base.payback_yr,
+        "payback_high_yr": base.payback_yr, "cost_usd_per_gpu_h_low": base.cost.cost_usd_per_gpu_h,
+        "cost_usd_per_gpu_h_high": base.cost.cost_usd_per_gpu_h, "npv_swing_usd": 0.0,
+    }  # fmt: skip
+    return pd.concat([pd.DataFrame([head]), frame], ignore_index=True)

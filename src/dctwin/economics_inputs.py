@@ -30,6 +30,7 @@ from dctwin.economics import (
     YearInputs,
     campus_cash_flows,
     phase_cost_per_gpu_h,
+    sensitivity_table,
 )
 from dctwin.results.model import Results
 from dctwin.scenario import hardware_catalog
@@ -299,12 +300,15 @@ class RunEconomics:
         Cash flows over ``economics.horizon_yr`` with the same operation every year.
     capex
         :func:`capex_table` of the placement.
+    sensitivity
+        :func:`dctwin.economics.sensitivity_table` of the same cash flows.
     """
 
     year: YearInputs
     cost: CostBreakdown
     cash: EconomicsResult
     capex: pd.DataFrame
+    sensitivity: pd.DataFrame
 
     def summary(self, results: Results) -> dict[str, Any]:
         """Headline figures, unit-named (JSON-ready)."""
@@ -348,7 +352,7 @@ class RunEconomics:
         return {**out, **kpis}
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``capex``, ``cost_breakdown`` and ``cash_flows`` for the results store."""
+        """``capex``, ``cost_breakdown``, ``cash_flows`` and ``economics_sensitivity`` for the store."""
         cost = self.cost
         items = pd.DataFrame(
             {
@@ -359,7 +363,12 @@ class RunEconomics:
         )
         total = items["usd_per_yr"].sum()
         items["share_frac"] = items["usd_per_yr"] / total if total > 0 else math.nan
-        return {"capex": self.capex, "cost_breakdown": items, "cash_flows": self.cash.table}
+        return {
+            "capex": self.capex,
+            "cost_breakdown": items,
+            "cash_flows": self.cash.table,
+            "economics_sensitivity": self.sensitivity,
+        }
 
 
 def run_economics(results: Results) -> RunEconomics:
@@ -380,4 +389,5 @@ def run_economics(results: Results) -> RunEconomics:
     args = (scenario.economics, scenario.services, scenario.costs)
     cost = phase_cost_per_gpu_h(year, *args)
     cash = campus_cash_flows([year], *args)
-    return RunEconomics(year=year, cost=cost, cash=cash, capex=capex)
+    sensitivity = sensitivity_table([year], *args)
+    return RunEconomics(year=year, cost=cost, cash=cash, capex=capex, sensitivity=sensitivity)

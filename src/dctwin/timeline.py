@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from dctwin.economics import EconomicsResult, YearInputs, campus_cash_flows
+from dctwin.economics import EconomicsResult, YearInputs, campus_cash_flows, sensitivity_table
 from dctwin.economics_inputs import placed_in_service, run_year_inputs
 from dctwin.engine import run
 from dctwin.results.model import Results
@@ -50,6 +50,7 @@ class Timeline:
     years: pd.DataFrame
     runs: dict[str, Results] = field(default_factory=dict)
     cash: EconomicsResult | None = None
+    sensitivity: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, Any]:
         """Headline figures of the whole ramp (JSON-ready floats; ``None`` where undefined)."""
@@ -70,11 +71,34 @@ class Timeline:
         }
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}
 
+    def phases(self) -> pd.DataFrame:
+        """Each phase's economics as a campus of its own: everything up to it built at once.
+
+        One row per phase: ``facility_power_mw``, ``gpus``, ``capex_usd``,
+        ``cost_usd_per_gpu_h``, ``cost_usd_per_mtok``, ``revenue_usd_per_yr``,
+        ``ebitda_usd_per_yr``, ``npv_usd``, ``irr_frac``, ``payback_yr``,
+        ``lcoe_renewables_usd_per_mwh``, ``supply_cost_usd_per_mwh`` and the run's
+        ``hourly_cfe_score_frac``.
+        """
+        keys = (
+            "facility_power_mw", "gpus", "capex_usd", "cost_usd_per_gpu_h", "cost_usd_per_mtok",
+            "revenue_usd_per_yr", "ebitda_usd_per_yr", "npv_usd", "irr_frac", "payback_yr",
+            "lcoe_renewables_usd_per_mwh", "supply_cost_usd_per_mwh",
+        )  # fmt: skip
+        rows = []
+        for phase, results in self.runs.items():
+            e = results.summary.get("economics") or {}
+            cfe = results.summary["campus"].get("hourly_cfe_score_frac")
+            rows.append({"phase": phase, **{k: e.get(k) for k in keys}, "hourly_cfe_score_frac": cfe})
+        return pd.DataFrame(rows)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``build_out_years`` and ``build_out_cash_flows`` for the results store."""
-        out = {"build_out_years": self.years}
+        """``build_out_years``, ``_phases``, ``_cash_flows`` and ``_sensitivity`` for the store."""
+        out = {"build_out_years": self.years, "build_out_phases": self.phases()}
         if self.cash is not None:
             out["build_out_cash_flows"] = self.cash.table
+        if self.sensitivity is not None:
+            out["build_out_sensitivity"] = self.sensitivity
         return out
 
     def __repr__(self) -> str:
@@ -213,9 +237,9 @@ def build_out(
             continue
         say(f"{phase}: a representative {'year' if days is None else f'{days} d'}")
         runs[phase] = run(_representative(scenario, phase, days))
-    cash = campus_cash_flows(
-        year_inputs(scenario, plan, runs), scenario.economics, scenario.services, scenario.costs
-    )
+    inputs = year_inputs(scenario, plan, runs)
+    args = (scenario.economics, scenario.services, scenario.costs)
+    cash = campus_cash_flows(inputs, *args)
     rows = []
     for year, phase in plan:
         figures = year_figures(runs[phase])
@@ -226,7 +250,7 @@ def build_out(
     money = cash.table[["year", *_MONEY]]
     years = money.merge(years, on="year", how="left")  # the construction year(s) first
     years["phase"] = years["phase"].fillna("construction")
-    return Timeline(years=years, runs=runs, cash=cash)
+    return Timeline(years=years, runs=runs, cash=cash, sensitivity=sensitivity_table(inputs, *args))
 
 
 _MONEY = (
