@@ -133,6 +133,15 @@ def test_the_build_out_places_each_phase_the_year_before_it_serves(ramp: Timelin
     np.testing.assert_allclose(years["cumulative_cash_usd"], years["free_cash_flow_usd"].cumsum())
 
 
+def test_the_build_out_scales_the_representative_days_to_a_year(ramp: Timeline) -> None:
+    """3 simulated days per phase stand for 365: energy and emissions × 8760 / 72."""
+    years = ramp.years.set_index("year")
+    campus = ramp.runs["phase-1"].summary["campus"]
+    for key in ("facility_load_mwh", "grid_import_mwh", "emissions_location_t"):
+        assert years.loc[2026, key] == pytest.approx(campus[key] * 8760 / 72, rel=1e-12), key
+    assert years.loc[2026, "hourly_cfe_score_frac"] == campus["hourly_cfe_score_frac"]  # a ratio
+
+
 def test_the_build_out_summary_is_the_ramp(ramp: Timeline) -> None:
     s = ramp.summary()
     assert (s["final_facility_power_mw"], s["final_gpus"]) == (500.0, ramp.years["gpus"].max())

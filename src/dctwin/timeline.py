@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from dctwin.economics import EconomicsResult, YearInputs, campus_cash_flows, sensitivity_table
-from dctwin.economics_inputs import placed_in_service, run_year_inputs
+from dctwin.economics_inputs import annual_scale, placed_in_service, run_year_inputs
 from dctwin.engine import run
 from dctwin.results.model import Results
 from dctwin.scenario.schema import Scenario
@@ -150,7 +150,11 @@ def _representative(scenario: Scenario, phase: str, days: int | None) -> Scenari
 
 
 def year_figures(results: Results) -> dict[str, Any]:
-    """The yearly figures the timeline and the economics read from one run.
+    """The yearly figures the timeline reads from one run, its flows scaled to a year.
+
+    Flows (energy, emissions, GPU-hours, tokens, jobs) are multiplied by
+    :func:`dctwin.economics_inputs.annual_scale`, so a run of a few representative days
+    stands for its year; capacities and ratios are the run's.
 
     Returns
     -------
@@ -162,12 +166,16 @@ def year_figures(results: Results) -> dict[str, Any]:
         [GPU·h], ``swarm_gpu_h``, ``inference_gpu_h``, ``inference_tokens``, ``jobs_done``.
     """
     c = results.summary["campus"]
+    scale = annual_scale(results)
     keys = (
         "facility_power_mw", "gpus", "racks", "facility_load_mwh", "it_load_mwh", "solar_mwh", "wind_mwh",
         "grid_import_mwh", "grid_export_mwh", "curtailment_mwh", "hourly_cfe_score_frac",
         "annual_renewable_share_frac", "emissions_location_t", "pue_annual",
     )  # fmt: skip
     out: dict[str, Any] = {k: c.get(k) for k in keys}
+    for k in _FLOWS:  # a representative week stands for its year
+        if out.get(k) is not None:
+            out[k] = float(out[k]) * scale
     w = results.summary.get("workload")
     if isinstance(w, dict):
         jobs = results.tables.get("jobs")
@@ -178,13 +186,13 @@ def year_figures(results: Results) -> dict[str, Any]:
         )
         series = results.timeseries
         dt_h = results.scenario.time.dt_h
-        out["gpu_h_by_qos"] = {str(k): float(v) for k, v in by_qos.items()}
-        out["swarm_gpu_h"] = float(series["swarm_gpus"].sum() * dt_h) if "swarm_gpus" in series else 0.0
-        out["inference_gpu_h"] = (
-            float(series["inference_gpus"].sum() * dt_h) if "inference_gpus" in series else 0.0
-        )
-        out["inference_tokens"] = float(w.get("inference_tokens") or 0.0)
-        out["jobs_done"] = int(w.get("jobs_done") or 0)
+        out["gpu_h_by_qos"] = {str(k): float(v) * scale for k, v in by_qos.items()}
+        swarm = float(series["swarm_gpus"].sum() * dt_h) if "swarm_gpus" in series else 0.0
+        inference = float(series["inference_gpus"].sum() * dt_h) if "inference_gpus" in series else 0.0
+        out["swarm_gpu_h"] = swarm * scale
+        out["inference_gpu_h"] = inference * scale
+        out["inference_tokens"] = float(w.get("inference_tokens") or 0.0) * scale
+        out["jobs_done"] = float(w.get("jobs_done") or 0) * scale
         out["gpu_allocation_frac"] = w.get("gpu_allocation_frac")
     return out
 
@@ -252,6 +260,11 @@ def build_out(
     years["phase"] = years["phase"].fillna("construction")
     return Timeline(years=years, runs=runs, cash=cash, sensitivity=sensitivity_table(inputs, *args))
 
+
+_FLOWS = (
+    "facility_load_mwh", "it_load_mwh", "solar_mwh", "wind_mwh", "grid_import_mwh", "grid_export_mwh",
+    "curtailment_mwh", "emissions_location_t",
+)  # fmt: skip
 
 _MONEY = (
     "capex_usd", "revenue_usd", "opex_usd", "ebitda_usd", "tax_usd", "free_cash_flow_usd",
