@@ -7,6 +7,7 @@ plus a small inline script, so it opens offline (no CDN, no external assets).
 from __future__ import annotations
 
 import html
+import json
 import os
 import tempfile
 from collections.abc import Mapping
@@ -20,6 +21,31 @@ from plotly.offline import get_plotlyjs
 
 from dctwin import __version__
 from dctwin.report.charts import local_time, report_figures
+from dctwin.report.economics import (
+    build_out_chart,
+    build_out_headline_table,
+    build_out_phases_records,
+    build_out_summary_table,
+    capex_table_records,
+    cash_flow_chart,
+    cost_breakdown_chart,
+    economics_headline_table,
+    economics_key_figures,
+    has_economics,
+    sensitivity_chart,
+    sensitivity_records,
+)
+from dctwin.report.network import (
+    BASE_MAP_NAME,
+    base_map_topojson,
+    cut_table,
+    has_network,
+    network_headline_table,
+    outage_table,
+    reach_map,
+    reach_table,
+    rtt_chart,
+)
 from dctwin.report.tables import (
     RecordTable,
     SummaryTable,
@@ -67,6 +93,15 @@ table.summary td.unit { color: var(--muted); white-space: nowrap; }
 table.summary tbody tr:hover { background: var(--band); }
 details { margin-top: 12px; }
 details summary { cursor: pointer; color: var(--accent); }
+table.records td { vertical-align: top; }
+.table-wrap { margin: 0 0 18px; }
+table.wrap td:last-child { font-size: 0.8rem; color: var(--muted); min-width: 320px; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 10px;
+  margin: 0 0 18px; }
+.kpi { border: 1px solid var(--rule); border-radius: 6px; padding: 8px 12px; background: var(--band); }
+.kpi .label { color: var(--muted); font-size: 0.8rem; }
+.kpi .value { font-size: 1.25rem; font-weight: 600; font-variant-numeric: tabular-nums; }
+p.note { color: var(--muted); font-size: 0.9rem; max-width: 860px; }
 figure.chart { margin: 0 0 22px; border: 1px solid var(--rule); border-radius: 6px; padding: 6px; }
 section.notes p { max-width: 860px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 0.85rem; }
@@ -173,20 +208,30 @@ def _table_html(table: SummaryTable, headline: bool | None) -> str:
     )
 
 
-def _records_html(table: RecordTable) -> str:
+def _records_html(table: RecordTable, css_class: str = "") -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in table.headers)
     cells = ["".join(f"<td>{_e(v)}</td>" for v in row) for row in table.rows]
     body = "\n".join(f"<tr>{c}</tr>" for c in cells)
+    classes = " ".join(["summary", "records", *css_class.split()])
     return (
-        f'<div class="table-wrap"><table class="summary records"><thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"><table class="{classes}"><thead><tr>{head}</tr></thead>'
         f"<tbody>\n{body}\n</tbody></table></div>"
     )
+
+
+def _kpis_html(figures: list[tuple[str, str]]) -> str:
+    cards = [
+        f'<div class="kpi"><div class="label">{_e(k)}</div><div class="value">{_e(v)}</div></div>'
+        for k, v in figures
+    ]
+    return '<div class="kpis">' + "".join(cards) + "</div>" if cards else ""
 
 
 def _summary_section(results: Results) -> str:
     table = summary_table(results)
     parts = [
         '<section id="summary">\n<h2>Summary</h2>',
+        _kpis_html(economics_key_figures(results)),
         _table_html(table, headline=True),
         "<details><summary>All other metrics</summary>",
         _table_html(table, headline=False),
@@ -264,6 +309,74 @@ def _workload_section(results: Results) -> str:
     return "\n".join(parts)
 
 
+def _outage_lede(results: Results) -> str:
+    outages = results.scenario.network.outages
+    spans = [f"{o.cable} {o.start_utc:%Y-%m-%d %H:%M} → {o.end_utc:%Y-%m-%d %H:%M} UTC" for o in outages]
+    return "Cables out during the run: " + "; ".join(spans) + "." if spans else ""
+
+
+def _network_section(results: Results) -> str:
+    """Reach and network: headline, map, RTT against budget, reach, N−1, the run's outages."""
+    parts = ['<section id="network">\n<h2>Reach and network</h2>']
+    headline = network_headline_table(results)
+    if headline is not None:
+        parts.append(_records_html(headline))
+    parts += [figure_html(reach_map(results), "network-map"), figure_html(rtt_chart(results), "network-rtt")]
+    reach = reach_table(results)
+    if reach is not None:
+        parts += ["<h3>Reach per demand city (intact network, and as run)</h3>", _records_html(reach, "wrap")]
+    cuts = cut_table(results)
+    if cuts is not None:
+        parts += [
+            "<h3>N−1: each cable cut on its own</h3>",
+            '<p class="note">Every other cable intact; capacity lost is the capacity within the RTT '
+            "budget that the cities lose, summed over the cities.</p>",
+            _records_html(cuts),
+        ]
+    outages = outage_table(results)
+    if outages is not None:
+        parts += ["<h3>This run's outages: cities whose route changed</h3>"]
+        parts.append(f'<p class="note">{_e(_outage_lede(results))}</p>')
+        parts.append(_records_html(outages, "wrap") if outages.rows else '<p class="note">No city moved.</p>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _economics_section(results: Results) -> str:
+    """Economics: headline, cost per GPU-hour, capex with sources, cash flows, build-out."""
+    parts = ['<section id="economics">\n<h2>Economics</h2>']
+    headline = economics_headline_table(results)
+    if headline is not None:  # the long basis text as a note, so the table stays narrow
+        basis = [v for k, v in headline.rows if k == "Basis"]
+        rows = tuple(r for r in headline.rows if r[0] != "Basis")
+        parts += [f'<p class="note">Basis: {_e(b)}.</p>' for b in basis]
+        parts.append(_records_html(RecordTable(headline.headers, rows)))
+    parts.append(figure_html(cost_breakdown_chart(results), "economics-cost"))
+    capex = capex_table_records(results)
+    if capex is not None:
+        parts += ["<h3>Capex, line by line, with sources</h3>", _records_html(capex, "wrap")]
+    parts.append(figure_html(cash_flow_chart(results), "economics-cash"))
+    sensitivity = sensitivity_records(results)
+    if sensitivity is not None:
+        parts += [
+            "<h3>Sensitivity: what moves the value</h3>",
+            figure_html(sensitivity_chart(results), "economics-sensitivity"),
+            _records_html(sensitivity),
+        ]
+    years = build_out_headline_table(results)
+    if years is not None:
+        parts.append("<h3>Build-out: the campus year by year</h3>")
+        summary = build_out_summary_table(results)
+        if summary is not None:
+            parts.append(_records_html(summary))
+        parts += [_records_html(years), figure_html(build_out_chart(results), "economics-build-out")]
+        phases = build_out_phases_records(results)
+        if phases is not None:
+            parts += ["<h3>Each phase as a campus of its own</h3>", _records_html(phases)]
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
 def _charts_section(results: Results, site: str | None, anchor: str, heading: str) -> str:
     figures = report_figures(results, site)
     divs = [figure_html(f, f"{anchor}-chart-{i}") for i, f in enumerate(figures)]
@@ -281,8 +394,37 @@ def _sections(results: Results) -> list[tuple[str, str, str | None]]:
     return out + [(f"site-{s}", f"Site — {names.get(s, s)}", s) for s in sites]
 
 
-def _notes_section(tz: str) -> str:
-    notes = [f"<p><strong>{_e(title)}.</strong> {_e(text)}</p>" for title, text in _NOTES]
+def _domain_notes(results: Results) -> list[tuple[str, str]]:
+    """Notes on the network and economics metrics, for the runs that carry them."""
+    notes = []
+    if has_network(results):
+        n = results.scenario.network
+        notes.append((
+            "Network RTT and its budget",
+            f"A city's round-trip time is that of its lowest-delay route from a campus site over "
+            f"the route graph (backhaul to the Moroccan landing stations, submarine cable segments, "
+            f"terrestrial links): {n.fibre_us_per_km:g} µs/km one way in fibre, times a path-inflation "
+            f"factor per link type, plus {n.route_overhead_ms:g} ms per route and {n.hop_overhead_ms:g} ms "
+            f"per hop. A city's RTT budget is {n.rtt_budget_overhead_ms:g} ms plus "
+            f"{n.rtt_budget_inflation:g} × the round trip over the great circle from the nearest site "
+            "(unless the scenario sets it); a route over budget loses the latency SLO. \"As run\" "
+            "figures follow the scenario's cable outages step by step; \"intact\" ones ignore them.",
+        ))  # fmt: skip
+    if has_economics(results):
+        notes.append((
+            "Cost per GPU-hour and the cash flows",
+            "Prices are constant (real) USD. The cost per GPU-hour is the annualised cost (capital "
+            "recovery of the assets in service at the WACC plus the year's opex, before tax) divided by "
+            "the GPU-hours delivered; the cost per million tokens is the inference share of that cost "
+            "divided by the tokens served. NPV, IRR and payback are over the horizon's yearly free "
+            "cash flows (after tax, plus the terminal value the scenario sets in the last year); "
+            "every capex line names its source.",
+        ))  # fmt: skip
+    return notes
+
+
+def _notes_section(tz: str, extra: list[tuple[str, str]] | None = None) -> str:
+    notes = [f"<p><strong>{_e(title)}.</strong> {_e(text)}</p>" for title, text in (*_NOTES, *(extra or []))]
     notes.append(
         f"<p><strong>Time.</strong> The run is computed in UTC; every time axis shows local "
         f"wall-clock time in {_e(tz)}. On days when the clocks change (in Morocco, around "
@@ -309,17 +451,24 @@ def build_report(results: Results) -> str:
     Returns
     -------
     str
-        HTML with plotly.js embedded once (works offline): header, summary table with
-        units, charts for the campus and for each site when there are several, notes.
+        HTML with plotly.js embedded once (works offline): header, summary (with the key
+        economics figures), then the sections the run has data for: economics, workload,
+        reach and network; charts for the campus and for each site when there are several;
+        notes. The network section's base map is embedded when the package ships it.
     """
     sections = _sections(results)
     nav = ['<a href="#summary">Summary</a>']
     nav += [f'<a href="#{_e(a)}">{_e(h.split(" — ")[-1])}</a>' for a, h, _ in sections]
     nav.append('<a href="#notes">Notes</a>')
     charts = [_charts_section(results, site, a, h) for a, h, site in sections]
-    if has_workload(results):
-        nav.insert(1, '<a href="#workload">Workload</a>')
-        charts.insert(0, _workload_section(results))
+    extra = [
+        ("economics", "Economics", _economics_section, has_economics(results)),
+        ("workload", "Workload", _workload_section, has_workload(results)),
+        ("network", "Reach and network", _network_section, has_network(results)),
+    ]
+    shown = [(a, h, build) for a, h, build, present in extra if present]
+    nav[1:1] = [f'<a href="#{a}">{_e(h)}</a>' for a, h, _ in shown]
+    charts[0:0] = [build(results) for _, _, build in shown]
     title = f"dctwin report — {results.scenario.name}"
     return page(
         title,
@@ -328,12 +477,25 @@ def build_report(results: Results) -> str:
             "<nav>" + "".join(nav) + "</nav>",
             _summary_section(results),
             *charts,
-            _notes_section(results.scenario.time.report_timezone),
+            _notes_section(results.scenario.time.report_timezone, _domain_notes(results)),
         ],
+        head=_geo_assets() if has_network(results) else "",
     )
 
 
-def page(title: str, parts: list[str]) -> str:
+def _geo_assets() -> str:
+    """A script that hands plotly.js the base map, so that it does not fetch it (empty if not shipped)."""
+    topojson = base_map_topojson()
+    if topojson is None:
+        return ""
+    body = topojson.replace("</", "<\\/")  # a JSON string may not close the script element
+    return (
+        '<script type="text/javascript">window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};'
+        f"window.PlotlyGeoAssets.topojson[{json.dumps(BASE_MAP_NAME)}] = {body};</script>"
+    )
+
+
+def page(title: str, parts: list[str], head: str = "") -> str:
     """A self-contained HTML page: the report's style, plotly.js once, then ``parts``.
 
     Parameters
@@ -342,6 +504,8 @@ def page(title: str, parts: list[str]) -> str:
         Page title.
     parts
         HTML fragments of the body, in order (figures from :func:`figure_html`).
+    head
+        Further HTML for the page head, after plotly.js (e.g. the embedded base map).
     """
     return "\n".join(
         [
@@ -352,6 +516,7 @@ def page(title: str, parts: list[str]) -> str:
             f"<title>{_e(title)}</title>",
             f"<style>{_CSS}</style>",
             f'<script type="text/javascript">{get_plotlyjs()}</script>',
+            *([head] if head else []),
             "</head>",
             '<body>\n<main class="container">',
             *parts,

@@ -72,6 +72,19 @@ UNIT_RULES: tuple[UnitRule, ...] = (
     UnitRule(r"^pue(_|$)", "–", decimals=3, strip=False),
     UnitRule(r"capacity_factor$", "%", scale=100.0, decimals=1, strip=False),
     UnitRule(r"_frac$", "%", scale=100.0, decimals=1),
+    # money per unit and network/economics units (before _mwh, _gpu_h and _gpus match their tails)
+    UnitRule(r"_usd_per_mwh$", "USD/MWh", decimals=1),
+    UnitRule(r"_usd_per_gpu_h$", "USD/GPU-h", decimals=2),
+    UnitRule(r"_usd_per_mtok$", "USD/M tokens", decimals=3),
+    UnitRule(r"_usd_per_gpu$", "USD/GPU", decimals=0),
+    UnitRule(r"_usd_per_yr$", "USD/yr", decimals=0, big_unit="M USD/yr", big_scale=1e-6, big_threshold=1e7),
+    UnitRule(r"(^|_)gpu_h_per_yr$", "GPU·h/yr", big_unit="M GPU·h/yr", big_scale=1e-6, big_threshold=1e7),
+    UnitRule(
+        r"(^|_)tokens_per_yr$", "tokens/yr", big_unit="T tokens/yr", big_scale=1e-12, big_threshold=1e12
+    ),
+    UnitRule(r"_gbps$", "Gb/s", decimals=0),
+    UnitRule(r"_km$", "km", decimals=0),
+    UnitRule(r"_yr$", "yr", decimals=1),
     UnitRule(r"_kg_per_mwh$", "kg CO2e/MWh", decimals=0),
     UnitRule(r"_kwh_per_kwp$", "kWh/kWp", decimals=0),
     UnitRule(r"_l_per_kwh$", "L/kWh", decimals=3),
