@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,11 @@ BAD_INVOCATIONS = [
     (["run", "morocco-500mw", "--step", "10min"], "time.step"),
     (["run", "morocco-500mw", "--days", "0"], "time.duration_days"),
     (["run", "/nonexistent/campus.toml"], "does not exist"),
+    (
+        ["run", "morocco-500mw", "--cut", "atlas"],
+        "--cut: unknown cable 'atlas'; did you mean 'atlas-offshore'",
+    ),
+    (["run", "--build-out", "--build-out-days", "0"], "--build-out-days: must be 1–366 d, got 0 d"),
 ]
 
 
@@ -56,6 +62,31 @@ def test_user_errors_are_one_line_and_write_nothing(
     assert err.startswith("error: ") and fragment in err
     assert "Traceback" not in err and len(err.splitlines()) == 1
     assert not store.exists()
+
+
+def test_run_prints_the_headline_economics_and_the_cut(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's headline figures (GPUs, MW, capex, cost per GPU-hour, payback), as stored."""
+    store = tmp_path / "runs"
+    argv = ["run", "--days", "2", "--cut", "tetouan-estepona", "--build-out", "--build-out-days", "1"]
+    assert main([*argv, "--out", str(store)]) == 0
+    out = capsys.readouterr().out
+    (run_dir,) = [p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    e = summary["economics"]
+    assert f"{e['gpus']:,.0f}" in out and "40.0 MW" in out
+    assert f"{e['capex_usd'] / 1e9:.2f} bn USD" in out
+    assert f"{e['cost_usd_per_gpu_h']:.2f} USD/GPU-h" in out
+    assert f"{e['payback_yr']:.1f} yr" in out
+    assert "build-out" in out and "2040" in out and summary["build_out"]["final_gpus"] == 181152
+    assert "the run's cable outages" in out and "Madrid" in out
+    assert "[tetouan-estepona]" in out  # route labels are printed literally, not as markup
+    tables = {p.name for p in run_dir.glob("table-*.parquet")}
+    for name in ("capex", "cost_breakdown", "cash_flows", "outage_comparison", "build_out_years"):
+        assert f"table-{name}.parquet" in tables, name
+    scenario = (run_dir / "scenario.toml").read_text()
+    assert 'cable = "tetouan-estepona"' in scenario  # the stored scenario reproduces the cut
 
 
 def test_bad_file_is_rejected_before_anything_runs(

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dctwin.errors import DctwinError
+from dctwin.errors import DctwinError, ScenarioError
 
 app = typer.Typer(
     add_completion=False,
@@ -75,6 +75,22 @@ def run(
     step: Annotated[str | None, typer.Option(help="Time step: 1h, 15min or 5min.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the run's random streams.")] = None,
     days: Annotated[int | None, typer.Option(help="Number of simulated days.")] = None,
+    cut: Annotated[
+        list[str] | None,
+        typer.Option(help="Cut this submarine cable for the whole run (repeatable), e.g. atlas-offshore."),
+    ] = None,
+    build_out: Annotated[
+        bool,
+        typer.Option(
+            "--build-out",
+            help="Also simulate one representative year per phase and add the year-by-year ramp "
+            "(capacity, energy, emissions, cash flows) to the run.",
+        ),
+    ] = False,
+    build_out_days: Annotated[
+        int | None,
+        typer.Option(help="Days simulated per phase for --build-out, scaled to the year (default: 365)."),
+    ] = None,
     store: StoreOpt = DEFAULT_STORE,
     report: Annotated[bool, typer.Option(help="Write the HTML report into the run directory.")] = True,
 ) -> None:
@@ -83,9 +99,14 @@ def run(
     from dctwin.report import build_report
     from dctwin.results import RunStore
     from dctwin.scenario import load_scenario
+    from dctwin.scenario.network import with_cable_cuts
 
     overrides = {"phase": phase, "time.step": step, "seed": seed, "time.duration_days": days}
-    sc = load_scenario(scenario, **overrides)
+    sc = with_cable_cuts(load_scenario(scenario, **overrides), cut or [])
+    if build_out_days is not None and not 1 <= build_out_days <= 366:
+        raise ScenarioError(
+            f"must be 1–366 d, got {build_out_days} d; give the days simulated per phase", "--build-out-days"
+        )
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
     ) as bar:
@@ -93,6 +114,8 @@ def run(
         results = run_scenario(
             sc, progress=lambda msg: bar.update(task, description=f"{sc.name} {sc.phase}: {msg}")
         )
+        if build_out:
+            _attach_build_out(results, build_out_days, lambda msg: bar.update(task, description=msg))
         bar.update(task, description="writing report and results")
         extra = {"report.html": build_report(results)} if report else None
         run_id = RunStore(store).write(results, extra_files=extra)
@@ -107,10 +130,56 @@ def run(
     workload = _workload_table(results)
     if workload is not None:
         out.print(workload)
+    for extra_table in _economics_tables(results):
+        out.print(extra_table)
     run_dir = RunStore(store).run_dir(run_id)
     out.print(f"results: {run_dir}")
     if report:
         out.print(f"report:  {run_dir / 'report.html'}")
+
+
+def _attach_build_out(results: Any, days: int | None, progress: Any) -> None:
+    """Add the build-out timeline (tables and summary) to a run, reusing the run if it is a phase's year."""
+    from dctwin.timeline import build_out, representative_matches
+
+    sc = results.scenario
+    reuse = {sc.phase: results} if days is None and representative_matches(sc, sc.phase) else None
+    timeline = build_out(sc, progress=progress, days=days, reuse=reuse)
+    results.tables.update(timeline.tables())
+    results.summary["build_out"] = timeline.summary()
+
+
+def _economics_tables(results: Any) -> list[Table]:
+    """Headline economics, the build-out, reach per city and the cable cuts, as printed tables."""
+    from rich.markup import escape
+
+    from dctwin.report.economics import (
+        build_out_headline_table,
+        economics_headline_table,
+        sensitivity_records,
+    )
+    from dctwin.report.network import cut_table, outage_table, reach_table
+
+    tables = []
+    for title, record in (
+        ("economics — traced in the capex and cost_breakdown tables", economics_headline_table(results)),
+        ("build-out — the ramp year by year", build_out_headline_table(results)),
+        ("what moves the NPV — one driver at a time", sensitivity_records(results)),
+        ("reach — RTT [ms] and inference SLO per city", reach_table(results)),
+        ("single-cable cuts (N−1)", cut_table(results)),
+        ("the run's cable outages — cities whose route changed", outage_table(results)),
+    ):  # fmt: skip
+        if record is None:
+            continue
+        rows = [row for row in record.rows if row[0] != "Basis"]
+        basis = [row[1] for row in record.rows if row[0] == "Basis"]
+        table = Table(title=title, caption=escape(f"basis: {basis[0]}") if basis else None)
+        for i, column in enumerate(record.headers):
+            table.add_column(escape(column), justify="left" if i == 0 else "right")
+        for row in rows:
+            table.add_row(*[escape(str(v)) for v in row])
+        tables.append(table)
+    return tables
 
 
 @app.command()

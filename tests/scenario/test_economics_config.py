@@ -168,29 +168,3 @@ def test_every_value_in_campus_costs_toml_cites_a_source() -> None:
                 f"campus_costs.toml:{number} has no source comment: {line}"
             )
     assert keys > 30
-
-
-def test_every_schema_default_cites_a_source_and_unit() -> None:
-    missing: list[str] = []
-
-    def walk(model: type, prefix: str) -> None:
-        for fname, field in model.model_fields.items():  # type: ignore[attr-defined]
-            path = f"{prefix}{fname}"
-            inner = getattr(field.annotation, "model_fields", None)
-            if inner is not None:
-                walk(field.annotation, path + ".")
-                continue
-            nested = [
-                a for a in getattr(field.annotation, "__args__", ()) or () if hasattr(a, "model_fields")
-            ]
-            for a in nested:
-                walk(a, path + "[].")
-            if nested or field.is_required():
-                continue
-            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-            if not extra.get("source") or not extra.get("unit"):
-                missing.append(path)
-
-    walk(CampusEconomics, "economics.")
-    walk(ServiceCatalogue, "services.")
-    assert missing == []
