@@ -3,12 +3,12 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 SCENARIO ?= morocco-500mw
-RUN_ARGS ?=
+RUN_ARGS ?= --build-out
 
 .PHONY: run test check lint format typecheck bench golden clean help
 
 help:
-	@echo "make run     create .venv, install dctwin, run the default scenario, write the report"
+	@echo "make run     create .venv, install dctwin, run the default scenario and its build-out, write the report"
 	@echo "make test    install dev dependencies and run the whole test suite"
 	@echo "make check   lint, format check, type check, tests"
 	@echo "make bench   benchmarks side by side with their peers (installs the bench extra)"
