@@ -96,6 +96,21 @@ def test_flows_are_annualised_by_the_simulated_span(week: Results) -> None:
     assert sum(year.product_shares.values()) == pytest.approx(1.0)
 
 
+def test_gpu_hours_are_sold_as_measured_inference_and_spot_and_the_contract_mix(week: Results) -> None:
+    """Inference and preemptible GPU-hours as run; the rest in the catalogue's contract ratio."""
+    year = run_year_inputs(week, 2026)
+    shares, mix = year.product_shares, week.scenario.services.mix
+    jobs = week.tables["jobs"]
+    total = sum(year.gpu_h_delivered.values()) / annual_scale(week)
+    spot = jobs.loc[jobs["qos"] == "preemptible", "gpu_h"].sum()
+    assert shares["spot"] == pytest.approx(spot / total, rel=1e-9)
+    assert shares["inference"] == pytest.approx(week.timeseries["inference_gpus"].sum() / total, rel=1e-9)
+    assert shares["reserved"] / shares["on_demand"] == pytest.approx(mix.reserved_frac / mix.on_demand_frac)
+    assert shares["managed_training"] / shares["reserved"] == pytest.approx(
+        mix.managed_training_frac / mix.reserved_frac
+    )
+
+
 def test_headline_cost_per_gpu_hour_is_the_breakdown_over_its_gpu_hours(week: Results) -> None:
     e, items = week.summary["economics"], week.tables["cost_breakdown"]
     assert items["usd_per_yr"].sum() / e["gpu_h_per_yr"] == pytest.approx(e["cost_usd_per_gpu_h"], rel=1e-12)

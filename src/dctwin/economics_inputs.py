@@ -5,9 +5,11 @@ the run's fleet blocks of that phase; how it *ran* comes from the run's summary 
 
 * GPU-hours delivered = GPU-hours of individual jobs + the small-job swarm + inference
   replicas, split by hardware in proportion to the installed GPUs;
-* the product of each GPU-hour follows its QoS class: guaranteed → reserved capacity,
-  standard → on-demand (and managed training, in the catalogue's ratio), preemptible →
-  spot, the swarm → on-demand, inference replicas → inference endpoints;
+* what each GPU-hour is sold as: inference replicas → the per-token endpoints and
+  preemptible (QoS) jobs → spot, both as measured; the other training GPU-hours
+  (guaranteed and standard jobs, the swarm) are sold under contracts in the catalogue's
+  ratio of reserved : on-demand : managed training (``services.mix``): a QoS class says
+  how a job is scheduled, not what its tenant signed;
 * tokens and SLO attainment from the inference service, stored TB from the installed GPUs;
 * energy: renewable energy delivered under the PPA, grid import and export, PV and wind.
 
@@ -34,6 +36,7 @@ from dctwin.economics import (
 )
 from dctwin.results.model import Results
 from dctwin.scenario import hardware_catalog
+from dctwin.scenario.economics import ProductMix
 from dctwin.scenario.schema import Scenario
 from dctwin.scenario.sources import source_of
 
@@ -119,8 +122,7 @@ def _gpu_hours(results: Results) -> tuple[float, dict[str, float]]:
     swarm = float(series["swarm_gpus"].sum() * dt_h)
     inference = float(series["inference_gpus"].sum() * dt_h)
     shares = {
-        "reserved": float(by_qos.get("guaranteed", 0.0)),
-        "on_demand": float(by_qos.get("standard", 0.0)) + swarm,
+        "contract": float(by_qos.get("guaranteed", 0.0)) + float(by_qos.get("standard", 0.0)) + swarm,
         "spot": float(by_qos.get("preemptible", 0.0)),
         "inference": inference,
     }
@@ -165,9 +167,7 @@ def run_year_inputs(results: Results, year: int, placed: dict[str, Any] | None =
         year=year,
         **(placed or {}),
         gpu_h_delivered=delivered,
-        product_shares=_with_managed_training(
-            shares, services.mix.managed_training_frac, services.mix.on_demand_frac
-        ),
+        product_shares=_with_contract_mix(shares, services.mix),
         input_tokens=scale * float(w.get("inference_input_tokens") or 0.0),
         output_tokens=scale * float(w.get("inference_output_tokens") or 0.0),
         slo_attainment_frac=_attainment(w.get("inference_slo_attainment_frac")),
@@ -188,14 +188,16 @@ def _attainment(value: Any) -> float:
     return 1.0 if math.isnan(v) else v
 
 
-def _with_managed_training(shares: dict[str, float], managed: float, on_demand: float) -> dict[str, float]:
-    """Split the on-demand share into on-demand and managed training in the catalogue's ratio."""
-    if not shares or managed + on_demand <= 0:
+def _with_contract_mix(shares: dict[str, float], mix: ProductMix) -> dict[str, float]:
+    """Split the contract share into reserved, on-demand and managed training as ``mix`` does."""
+    if not shares:
         return shares
     out = dict(shares)
-    standard = out.pop("on_demand", 0.0)
-    out["managed_training"] = standard * managed / (managed + on_demand)
-    out["on_demand"] = standard - out["managed_training"]
+    contract = out.pop("contract", 0.0)
+    parts = {p: float(getattr(mix, f"{p}_frac")) for p in ("reserved", "on_demand", "managed_training")}
+    total = sum(parts.values())
+    for product, part in parts.items():
+        out[product] = contract * (part / total if total > 0 else 1.0 / len(parts))
     return out
 
 
