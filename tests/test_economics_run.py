@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from dctwin.economics import placed_capex_usd
 from dctwin.economics_inputs import annual_scale, capex_table, placed_in_service, run_year_inputs
 from dctwin.engine import run
 from dctwin.errors import ScenarioError
+from dctwin.results import RunStore
 from dctwin.results.model import Results
 from dctwin.scenario import load_scenario
 from dctwin.scenario.network import with_cable_cuts
@@ -222,3 +224,16 @@ def test_the_sensitivity_moves_npv_the_way_each_driver_should(week: Results) -> 
     expected = t.loc["base", "cost_usd_per_gpu_h_low"] + 0.2 * (capital + maintenance_insurance)
     assert t.loc["capex", "cost_usd_per_gpu_h_high"] == pytest.approx(expected, rel=1e-9)
     assert list(t.index[1:]) == list(t.iloc[1:].sort_values("npv_swing_usd", ascending=False).index)
+
+
+def test_the_economics_are_queryable_in_the_results_index(week: Results, tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs")
+    run_id = store.write(week)
+    row = store.query(
+        "SELECT economics_capex_usd, economics_cost_usd_per_gpu_h, economics_npv_usd FROM runs"
+    ).iloc[0]
+    e = week.summary["economics"]
+    assert (row["economics_capex_usd"], row["economics_npv_usd"]) == (e["capex_usd"], e["npv_usd"])
+    assert row["economics_cost_usd_per_gpu_h"] == e["cost_usd_per_gpu_h"]
+    scopes = store.query(f"SELECT DISTINCT scope FROM metrics WHERE run_id = '{run_id}'")["scope"]
+    assert {"campus", "workload", "economics"} <= set(scopes)

@@ -29,11 +29,14 @@ column             type       source
 *metric columns*   DOUBLE     every numeric top-level key of ``summary["campus"]`` under
                               its own (unit-suffixed) name, e.g. ``hourly_cfe_score_frac``;
                               runs without that key hold NULL. A key that clashes with a
-                              column above is stored as ``campus_<key>``.
+                              column above is stored as ``campus_<key>``. The numeric keys
+                              of ``summary["economics"]`` and ``summary["build_out"]`` come
+                              prefixed: ``economics_npv_usd``, ``build_out_irr_frac``.
 =================  =========  =========================================================
 
 Table ``metrics`` (long format, every numeric leaf of the summary): ``run_id``,
-``scope`` (``'campus'``, ``'site'`` or ``'fleet'``), ``site`` (slug, NULL unless scope is
+``scope`` (``'campus'``, ``'site'``, ``'fleet'``, ``'workload'``, ``'economics'`` or
+``'build_out'``), ``site`` (slug, NULL unless scope is
 ``'site'``), ``metric`` (key; nested keys joined with ``.``), ``value`` DOUBLE.
 
 View ``timeseries``: every run's ``timeseries.parquet`` (columns united by name), with a
@@ -79,7 +82,7 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: economics and build-out columns, workload/economics metric scopes
 INDEX_FILE = "index.duckdb"
 
 FIXED_COLUMNS: dict[str, str] = {
@@ -163,7 +166,15 @@ def read_record(run_dir: Path) -> RunRecord:
         name = _metric_column(str(key))
         if _is_number(value) and name.lower() not in {c.lower() for c in columns}:
             columns[name] = float(value)
+    for scope in _PREFIXED_SCOPES:
+        for key, value in _table(summary, scope).items():
+            if _is_number(value):
+                columns[f"{scope}_{key}"] = float(value)
     return RunRecord(run_dir.name, fields, columns, list(_metric_rows(summary)))
+
+
+#: Summary blocks whose numeric keys are ``runs`` columns as ``<scope>_<key>``.
+_PREFIXED_SCOPES = ("economics", "build_out")
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -285,6 +296,11 @@ def _metric_rows(summary: Mapping[str, Any]) -> Iterator[tuple[str, str | None, 
     if isinstance(fleet, Mapping):
         for metric, value in _numeric_leaves(fleet):
             yield "fleet", None, metric, value
+    for scope in ("workload", *_PREFIXED_SCOPES):
+        block = summary.get(scope)
+        if isinstance(block, Mapping):
+            for metric, value in _numeric_leaves(block):
+                yield scope, None, metric, value
 
 
 # ------------------------------------------------------------------- writing the index
