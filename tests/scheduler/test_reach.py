@@ -80,6 +80,14 @@ def test_the_n_minus_1_table_has_every_cable_in_service() -> None:
     assert {"atlas-offshore", "loukkos", "tetouan-estepona", "medusa", "mtwa-south"} <= set(cuts.index)
     assert cuts.loc["2africa", "cities_unreachable"] == 1  # Johannesburg: test_network
     assert "lagos" in cuts.loc["mtwa-south", "cities_budget_lost"]
+    assert cuts.loc["2africa", "max_rtt_change_ms"] == np.inf  # a city lost is the worst change
+    # cities share links: no cut can take away more than the cable itself could carry
+    from dctwin.scenario.network import load_network_data
+
+    usable = {c.slug: c.capacity_gbps * results.scenario.network.utilisation_cap_frac for c in
+              load_network_data("emea").cables}  # fmt: skip
+    for cable, lost in cuts["capacity_lost_gbps"].items():
+        assert lost <= usable[cable] + 1e-6, cable
 
 
 def test_region_rtt_weights_sites_by_their_share_of_the_traffic() -> None:
@@ -88,3 +96,24 @@ def test_region_rtt_weights_sites_by_their_share_of_the_traffic() -> None:
     # 0.25·10 + 0.75·12; a region no site serves shows its nearest site; an unreachable
     # site drops out and the other takes its share
     np.testing.assert_allclose(region_rtt_ms(share, rtt), [11.5, 8.0, 7.0])
+
+
+def test_a_city_no_route_reaches_is_neither_served_nor_billed() -> None:
+    """Cut 2Africa: Johannesburg (its only route, test_network) is dropped, not served."""
+    from dctwin.scenario.network import with_cable_cuts
+
+    sc = load_scenario("morocco-500mw", **{"time.duration_days": 2})
+    intact, cut = run(sc), run(with_cable_cuts(sc, ["2africa"]))
+    joburg = cut.tables["inference_by_region"].set_index("region").loc["johannesburg"]
+    assert joburg["unreachable_frac"] == 1.0 and joburg["network_carried_frac"] == 0.0
+    assert joburg["served_frac"] == 0.0 and joburg["slo_attainment_frac"] == 0.0
+    assert np.isnan(joburg["rtt_as_run_mean_ms"])
+    w_intact, w_cut = intact.summary["workload"], cut.summary["workload"]
+    assert w_cut["inference_tokens"] < w_intact["inference_tokens"]
+    assert w_cut["inference_served_frac"] < w_intact["inference_served_frac"]
+    # carried share of the traffic, weighted by Gb/s: Johannesburg's share of the demand is lost
+    assert w_cut["network_carried_frac"] == pytest.approx(
+        w_cut["inference_tokens"] / w_intact["inference_tokens"], abs=0.01
+    )
+    revenue = [r.tables["cash_flows"]["revenue_inference_usd"].iloc[1] for r in (intact, cut)]
+    assert revenue[1] < revenue[0]

@@ -465,10 +465,16 @@ def _network_summary(
         "network_cities_within_rtt_budget": int((best <= budget).sum()),
         "network_max_cable_utilisation_frac": float(np.max(traffic.cable_utilisation_frac, initial=0.0)),
         "network_peak_traffic_gbps": float(traffic.demand_gbps.sum(axis=(1, 2)).max(initial=0.0)),
-        "network_carried_frac": float(carried.mean()) if carried.size else 1.0,
+        "network_carried_frac": _carried_share(traffic),
         "network_outages": len(outages),
         "network_outage_steps_frac": _outage_steps_frac(reach),
     }
+
+
+def _carried_share(traffic: TrafficResult) -> float:
+    """Share of all inference traffic (Gb/s × steps, every city) the links carried. [frac]"""
+    demand = float(traffic.demand_gbps.sum())
+    return float(traffic.served_gbps.sum()) / demand if demand > 0 else 1.0
 
 
 def _outage_steps_frac(reach: Reach) -> float:
@@ -487,6 +493,14 @@ def _attainment_by_region(service: InferenceService) -> np.ndarray:
     )
 
 
+def _mean_where_finite(rtt_ms: np.ndarray) -> np.ndarray:
+    """Mean over steps of the finite RTTs per region; NaN where a region is never reachable. [ms]"""
+    ok = np.isfinite(rtt_ms)
+    count = ok.sum(axis=0)
+    total = np.where(ok, rtt_ms, 0.0).sum(axis=0)
+    return np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
+
+
 def _reach_columns(
     reach: Reach,
     regions: Sequence[Region],
@@ -498,16 +512,15 @@ def _reach_columns(
     """Per region: where it is, its route and RTT budget, and the RTT it saw as run."""
     table = routes(reach.net)
     nearest = np.argmin(table.rtt_ms[:, reach.order], axis=0)
-    finite = np.where(np.isfinite(carried_rtt), carried_rtt, np.nan)
     return pd.DataFrame(
         {
             "latitude_deg": [r.latitude_deg for r in regions],
             "longitude_deg": [r.longitude_deg for r in regions],
             "route": [table.route[int(i)][int(j)] for i, j in zip(nearest, reach.order, strict=True)],
             "rtt_budget_ms": reach.net.rtt_budget_ms[reach.order],
-            "rtt_as_run_mean_ms": np.nanmean(finite, axis=0) if len(finite) else np.nan,
+            "rtt_as_run_mean_ms": _mean_where_finite(carried_rtt),
             "rtt_as_run_max_ms": np.max(carried_rtt, axis=0, initial=0.0),
-            "unreachable_frac": np.mean(~np.isfinite(carried_rtt), axis=0) if len(finite) else 0.0,
+            "unreachable_frac": np.mean(~np.isfinite(carried_rtt), axis=0) if len(carried_rtt) else 0.0,
             "network_carried_frac": carried.mean(axis=0) if len(carried) else 1.0,
             "slo_attainment_intact_frac": _attainment_by_region(intact),
         }

@@ -183,10 +183,32 @@ def carry(
 
 
 def with_carried(service: InferenceService, carried_frac: np.ndarray) -> InferenceService:
-    """The service with the requests the network could not carry counted as SLO misses."""
+    """The service with what the network could not carry counted as dropped.
+
+    Requests beyond the links' capacity (or to a city no route reaches) never arrive:
+    they are dropped (SLO misses) and their tokens are neither served nor billed. The
+    GPU time the scheduler reserved for them stays as simulated (their replicas were
+    assigned and drew power).
+
+    Parameters
+    ----------
+    service
+        The service as the serving model computed it.
+    carried_frac
+        Share of each region's traffic the links carry, (n_steps, n_regions). [frac]
+    """
     if np.all(carried_frac >= 1.0 - 1e-12):
         return service
-    return dataclasses.replace(service, slo_attainment_frac=service.slo_attainment_frac * carried_frac[None])
+    keep = np.clip(carried_frac, 0.0, 1.0)
+    served = service.requests_served_per_s * keep[None]
+    return dataclasses.replace(
+        service,
+        slo_attainment_frac=service.slo_attainment_frac * keep[None],
+        requests_served_per_s=served,
+        requests_dropped_per_s=service.requests_dropped_per_s + (service.requests_served_per_s - served),
+        prompt_tokens_served_per_s=service.prompt_tokens_served_per_s * keep,
+        output_tokens_served_per_s=service.output_tokens_served_per_s * keep,
+    )
 
 
 def n_minus_1(net: CampusNetwork) -> pd.DataFrame:
@@ -196,8 +218,9 @@ def n_minus_1(net: CampusNetwork) -> pd.DataFrame:
     -------
     DataFrame
         One row per cable in the graph: ``cities_rerouted``, ``worst_city``,
-        ``max_rtt_change_ms``, ``cities_budget_lost`` (comma-separated), ``cities_unreachable``,
-        ``capacity_lost_gbps`` (Σ over cities of the capacity within the RTT budget lost).
+        ``max_rtt_change_ms`` (``inf`` when a city becomes unreachable), ``cities_budget_lost``
+        (comma-separated), ``cities_unreachable``, ``capacity_lost_gbps`` (the largest loss of
+        deliverable capacity to one city: cities share links, so their losses do not add).
     """
     rows = []
     for cable in net.cables:
@@ -213,11 +236,13 @@ def n_minus_1(net: CampusNetwork) -> pd.DataFrame:
                 "cable": cable,
                 "cities_rerouted": int(moved.sum()),
                 "worst_city": worst,
-                "max_rtt_change_ms": float(change.max()) if change.notna().any() else float("inf"),
+                "max_rtt_change_ms": (
+                    float("inf") if unreachable.any() or not change.notna().any() else float(change.max())
+                ),
                 "cities_budget_lost": ", ".join(frame.index[frame["slo_lost"]]),
                 "cities_unreachable": int(unreachable.sum()),
                 "capacity_lost_gbps": float(
-                    (frame["capacity_before_gbps"] - frame["capacity_after_gbps"]).clip(lower=0).sum()
+                    (frame["capacity_before_gbps"] - frame["capacity_after_gbps"]).clip(lower=0).max()
                 ),
             }
         )
