@@ -49,6 +49,11 @@ BAD_INVOCATIONS = [
         "--cut: unknown cable 'atlas'; did you mean 'atlas-offshore'",
     ),
     (["run", "--build-out", "--build-out-days", "0"], "--build-out-days: must be 1–366 d, got 0 d"),
+    (["run", "--build-out-days", "3"], "--build-out-days: is only used with --build-out"),
+    (
+        ["run", "--cut", "sea-me-we-3"],
+        "--cut: cable 'sea-me-we-3' is retired (2024-12-02) and not in the graph",
+    ),
 ]
 
 
@@ -137,3 +142,16 @@ def test_no_traceback_from_the_real_entry_point(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+
+
+def test_validate_checks_the_route_graph_as_a_run_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "morocco-500mw", "--resolved"]) == 0
+    text = capsys.readouterr().out.replace("backhaul_max_km = 500.0", "backhaul_max_km = 1.0")
+    path = tmp_path / "near.toml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "no landing in ['MA'] within 1 km (nearest: tetouan at 17 km)" in err
+    assert "raise network.backhaul_max_km" in err

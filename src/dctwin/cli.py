@@ -102,7 +102,10 @@ def run(
     from dctwin.scenario.network import with_cable_cuts
 
     overrides = {"phase": phase, "time.step": step, "seed": seed, "time.duration_days": days}
-    sc = with_cable_cuts(load_scenario(scenario, **overrides), cut or [])
+    base = load_scenario(scenario, **overrides)
+    sc = with_cable_cuts(base, cut or [])
+    if build_out_days is not None and not build_out:
+        raise ScenarioError("is only used with --build-out; add --build-out or drop it", "--build-out-days")
     if build_out_days is not None and not 1 <= build_out_days <= 366:
         raise ScenarioError(
             f"must be 1–366 d, got {build_out_days} d; give the days simulated per phase", "--build-out-days"
@@ -115,7 +118,9 @@ def run(
             sc, progress=lambda msg: bar.update(task, description=f"{sc.name} {sc.phase}: {msg}")
         )
         if build_out:
-            _attach_build_out(results, build_out_days, lambda msg: bar.update(task, description=msg))
+            _attach_build_out(
+                results, base, cut or [], build_out_days, lambda msg: bar.update(task, description=msg)
+            )
         bar.update(task, description="writing report and results")
         extra = {"report.html": build_report(results)} if report else None
         run_id = RunStore(store).write(results, extra_files=extra)
@@ -138,13 +143,16 @@ def run(
         out.print(f"report:  {run_dir / 'report.html'}")
 
 
-def _attach_build_out(results: Any, days: int | None, progress: Any) -> None:
-    """Add the build-out timeline (tables and summary) to a run, reusing the run if it is a phase's year."""
+def _attach_build_out(results: Any, base: Any, cuts: list[str], days: int | None, progress: Any) -> None:
+    """Add the build-out (tables and summary) to a run, reusing the run if it is a phase's year.
+
+    ``base`` is the scenario before ``--cut``; the cuts are applied to every phase's year.
+    """
     from dctwin.timeline import build_out, representative_matches
 
     sc = results.scenario
     reuse = {sc.phase: results} if days is None and representative_matches(sc, sc.phase) else None
-    timeline = build_out(sc, progress=progress, days=days, reuse=reuse)
+    timeline = build_out(base, progress=progress, days=days, reuse=reuse, cuts=cuts)
     results.tables.update(timeline.tables())
     results.summary["build_out"] = timeline.summary()
 
@@ -173,7 +181,7 @@ def _economics_tables(results: Any) -> list[Table]:
             continue
         rows = [row for row in record.rows if row[0] != "Basis"]
         basis = [row[1] for row in record.rows if row[0] == "Basis"]
-        table = Table(title=title, caption=escape(f"basis: {basis[0]}") if basis else None)
+        table = Table(title=escape(title), caption=escape(f"basis: {basis[0]}") if basis else None)
         for i, column in enumerate(record.headers):
             table.add_column(escape(column), justify="left" if i == 0 else "right")
         for row in rows:
@@ -190,9 +198,12 @@ def validate(
     ] = False,
 ) -> None:
     """Validate a scenario file without running it."""
+    from dctwin.network import build_network
     from dctwin.scenario import load_scenario, scenario_to_toml
 
     sc = load_scenario(file)
+    if sc.it_load == "scheduler":  # the route graph: backhaul reach and cities, as a run checks them
+        build_network(sc.network, sc.sites)
     if resolved:
         out.print(scenario_to_toml(sc), markup=False, highlight=False)
     else:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from dctwin.economics import EconomicsResult, YearInputs, campus_cash_flows, sen
 from dctwin.economics_inputs import annual_scale, placed_in_service, run_year_inputs
 from dctwin.engine import run
 from dctwin.results.model import Results
+from dctwin.scenario.network import with_cable_cuts
 from dctwin.scenario.schema import Scenario
 
 __all__ = ["Timeline", "build_out", "phase_years", "representative_matches", "year_figures", "year_inputs"]
@@ -210,6 +211,7 @@ def build_out(
     *,
     days: int | None = None,
     reuse: dict[str, Results] | None = None,
+    cuts: Sequence[str] = (),
 ) -> Timeline:
     """Simulate each phase's representative year and lay the campus out year by year.
 
@@ -227,6 +229,8 @@ def build_out(
         flows to the year (quicker; loses the seasons it skips). Default: the whole year. [d]
     reuse
         Phase → an existing run of that phase's representative year (not simulated again).
+    cuts
+        Cables cut for the whole of every representative year (``dctwin run --cut``).
 
     Returns
     -------
@@ -244,7 +248,7 @@ def build_out(
             runs[phase] = reuse[phase]
             continue
         say(f"{phase}: a representative {'year' if days is None else f'{days} d'}")
-        runs[phase] = run(_representative(scenario, phase, days))
+        runs[phase] = run(with_cable_cuts(_representative(scenario, phase, days), cuts))
     inputs = year_inputs(scenario, plan, runs)
     args = (scenario.economics, scenario.services, scenario.costs)
     cash = campus_cash_flows(inputs, *args)

@@ -127,8 +127,18 @@ def test_an_unknown_cable_in_outages_names_the_path_and_suggests_the_name() -> N
 def test_an_unknown_city_in_the_rtt_budgets_suggests_the_name() -> None:
     with pytest.raises(ValidationError, match=r"rtt_budget_ms: unknown city 'pariss'; did you mean 'paris'"):
         NetworkConfig(rtt_budget_ms={"pariss": 50.0})
-    with pytest.raises(ValidationError, match="must be > 0 ms"):
+    with pytest.raises(ValidationError, match="must be finite and > 0 ms"):
         NetworkConfig(rtt_budget_ms={"paris": 0.0})
+    with pytest.raises(ValidationError, match=r"must be finite and > 0 ms, got \{'paris': inf\}"):
+        NetworkConfig(rtt_budget_ms={"paris": float("inf")})
+
+
+def test_an_outage_of_a_cable_outside_the_graph_says_how_to_include_it() -> None:
+    outage = {"cable": "sea-me-we-3", "start_utc": "2026-01-01", "end_utc": "2026-01-02"}
+    with pytest.raises(ValidationError, match=r"outages\[0\]\.cable: cable 'sea-me-we-3' is retired"):
+        NetworkConfig(outages=[outage])
+    config = NetworkConfig(outages=[outage], include_status=("in_service", "retired"))
+    assert config.outages[0].cable == "sea-me-we-3"
 
 
 def test_an_unknown_network_data_name_lists_the_built_ins() -> None:

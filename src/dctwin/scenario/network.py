@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -286,10 +287,10 @@ class NetworkConfig(Model):
     @field_validator("rtt_budget_ms")
     @classmethod
     def _positive_budgets(cls, value: dict[str, float]) -> dict[str, float]:
-        bad = {k: v for k, v in value.items() if not v > 0}
+        bad = {k: v for k, v in value.items() if not (v > 0 and math.isfinite(v))}
         if bad:
             raise ValueError(
-                f"rtt_budget_ms values must be > 0 ms, got {bad}; give each city a positive budget"
+                f"rtt_budget_ms values must be finite and > 0 ms, got {bad}; give each city a positive budget"
             )
         return value
 
@@ -299,18 +300,30 @@ class NetworkConfig(Model):
             data = load_network_data(self.data)
         except CatalogError as exc:
             raise ValueError(f"data: {exc}") from None
-        cables = {c.slug for c in data.cables}
         for i, outage in enumerate(self.outages):
-            if outage.cable not in cables:
-                raise ValueError(
-                    f"outages[{i}].cable: unknown cable {outage.cable!r} in network {self.data!r}; "
-                    f"{close_names(outage.cable, cables)}"
-                )
+            problem = _cut_check(outage.cable, data, self.include_status)
+            if problem:
+                raise ValueError(f"outages[{i}].cable: {problem}")
         cities = {r.slug for r in load_regions(data.regions)}
         for city in self.rtt_budget_ms:
             if city not in cities:
                 raise ValueError(f"rtt_budget_ms: unknown city {city!r}; {close_names(city, cities)}")
         return self
+
+
+def _cut_check(cable: str, data: NetworkData, include_status: Sequence[str]) -> str | None:
+    """Why ``cable`` cannot be cut on this network (``None`` if it can)."""
+    known = {c.slug: c for c in data.cables}
+    if cable not in known:
+        return f"unknown cable {cable!r}; {close_names(cable, known)}"
+    c = known[cable]
+    if not any((seg.status or c.status) in include_status for seg in c.segments):
+        when = f" ({c.status_date:%Y-%m-%d})" if c.status_date else ""
+        return (
+            f"cable {cable!r} is {c.status}{when} and not in the graph (network.include_status = "
+            f"{list(include_status)}); add {c.status!r} to include_status to model it"
+        )
+    return None
 
 
 def with_cable_cuts(scenario: Any, cables: Sequence[str]) -> Any:
@@ -336,10 +349,11 @@ def with_cable_cuts(scenario: Any, cables: Sequence[str]) -> Any:
     """
     if not cables:
         return scenario
-    known = {c.slug for c in load_network_data(scenario.network.data).cables}
+    data = load_network_data(scenario.network.data)
     for cable in cables:
-        if cable not in known:
-            raise ScenarioError(f"unknown cable {cable!r}; {close_names(cable, known)}", "--cut")
+        problem = _cut_check(cable, data, scenario.network.include_status)
+        if problem:
+            raise ScenarioError(problem, "--cut")
     start = dt.datetime.combine(scenario.time.start_date, dt.time(), tzinfo=_UTC)
     end = start + dt.timedelta(days=scenario.time.duration_days)
     added = [
