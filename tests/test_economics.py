@@ -359,8 +359,12 @@ def test_losses_carry_forward_before_tax_is_due() -> None:
 
 def test_sla_credit_lowers_inference_revenue() -> None:
     met, missed = _phase(), dataclasses.replace(_phase(), slo_attainment_frac=0.97)
-    r_met = campus_cash_flows([met], ECONOMICS, CATALOGUE, COSTS).table["revenue_inference_usd"].iloc[0]
-    r_missed = campus_cash_flows([missed], ECONOMICS, CATALOGUE, COSTS).table["revenue_inference_usd"].iloc[0]
+    first = ECONOMICS.capex_lead_yr  # the first year of service (row 0 is construction)
+    r_met = campus_cash_flows([met], ECONOMICS, CATALOGUE, COSTS).table["revenue_inference_usd"].iloc[first]
+    r_missed = (
+        campus_cash_flows([missed], ECONOMICS, CATALOGUE, COSTS).table["revenue_inference_usd"].iloc[first]
+    )
+    assert r_met > 1e8
     assert r_missed == pytest.approx(0.9 * r_met)
 
 
@@ -382,3 +386,36 @@ def test_unknown_hardware_names_the_table_to_add() -> None:
         placed_capex_usd(YearInputs(2026, racks_added={"mi355x": 4}), ECONOMICS, COSTS)
     with pytest.raises(ValueError, match=r"services\.on_demand_usd_per_gpu_h"):
         campus_cash_flows([YearInputs(2026, gpu_h_delivered={"mi355x": 1.0})], ECONOMICS, CATALOGUE, COSTS)
+
+
+def test_perpetuity_grows_the_fcf_normalised_for_replacement() -> None:
+    """TV = (EBITDA − tax − Σ gross value in service ÷ life) × (1 + g) / (r − g), by hand."""
+    perpetuity = ECONOMICS.model_copy(update={"terminal_value": "perpetuity", "terminal_growth_frac": 0.01})
+    phase = _phase()
+    result = campus_cash_flows([phase], perpetuity, CATALOGUE, COSTS)
+    last = result.table.iloc[-1]
+    capex = placed_capex_usd(phase, perpetuity, COSTS)  # one copy of each class is in service at the end
+    lives = {"it": 6.0, "network": 6.0, "power_cooling": 12.0, "building": 30.0}
+    steady = sum(capex[c] / life for c, life in lives.items())
+    by_hand = (last["ebitda_usd"] - last["tax_usd"] - steady) * 1.01 / (0.07 - 0.01)
+    assert last["terminal_value_usd"] == pytest.approx(by_hand, rel=1e-12)
+    assert last["capex_usd"] == 0.0  # why it must be normalised: the last year buys nothing
+
+
+def test_no_replacement_beyond_the_it_life_is_rejected() -> None:
+    with pytest.raises(ValueError, match=r"would keep selling GPU-hours from retired hardware"):
+        CampusEconomics.model_validate({"replace_at_end_of_life": False})
+    short = CampusEconomics.model_validate({"replace_at_end_of_life": False, "horizon_yr": 6})
+    assert short.horizon_yr == 6
+
+
+def test_the_utilisation_upside_stops_at_the_deliverable_share() -> None:
+    """At 80 % delivered and a 95 % cap, '+20 %' can add only 15/80 of the GPU-hours."""
+    from dctwin.economics import _more_or_less_delivered
+
+    phase = dataclasses.replace(_phase(), gpu_h_installed=231 * 72 * 8760.0)
+    more = _more_or_less_delivered(phase, 1.2, 0.95)
+    assert sum(more.gpu_h_delivered.values()) == pytest.approx(0.95 * phase.gpu_h_installed)
+    assert more.input_tokens == pytest.approx(phase.input_tokens * 0.95 / 0.8)
+    less = _more_or_less_delivered(phase, 0.8, 0.95)
+    assert sum(less.gpu_h_delivered.values()) == pytest.approx(0.8 * sum(phase.gpu_h_delivered.values()))

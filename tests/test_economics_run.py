@@ -237,3 +237,10 @@ def test_the_economics_are_queryable_in_the_results_index(week: Results, tmp_pat
     assert row["economics_cost_usd_per_gpu_h"] == e["cost_usd_per_gpu_h"]
     scopes = store.query(f"SELECT DISTINCT scope FROM metrics WHERE run_id = '{run_id}'")["scope"]
     assert {"campus", "workload", "economics"} <= set(scopes)
+
+
+def test_cuts_apply_to_every_phase_of_the_build_out() -> None:
+    ramp = build_out(load_scenario("morocco-500mw"), days=1, cuts=["tetouan-estepona"])
+    for phase, results in ramp.runs.items():
+        assert results.summary["workload"]["network_outage_steps_frac"] == 1.0, phase
+        assert "outage_comparison" in results.tables, phase

@@ -14,8 +14,8 @@ GPU-hour of one phase's fleet (:func:`phase_cost_per_gpu_h`). Conventions:
   and is not discounted (Brealey–Myers);
 * capex is paid ``capex_lead_yr`` years before an asset's first year of service (the table
   starts with that construction year); straight-line depreciation from the first year of
-  service over the asset's life; with ``replace_at_end_of_life`` IT, network and M&E are
-  bought again when their life ends inside the horizon;
+  service over the asset's life; with ``replace_at_end_of_life`` every asset is bought
+  again when its life ends inside the horizon;
 * the *cost per GPU-hour* is the annualised cost (capital recovery of the assets in
   service at the campus WACC + the year's opex, before tax) divided by the GPU-hours
   delivered; the *cost per million tokens* is the inference share of that cost (its share
@@ -79,7 +79,7 @@ ASSET_CLASSES = (
 )
 """Capex classes, each with its own life and maintenance rate."""
 _ENERGY_CLASSES = ASSET_CLASSES[4:]
-_REPLACED = ("it", "network", "power_cooling")
+_REPLACED = ASSET_CLASSES  # every asset whose life ends inside the horizon is bought again
 
 
 # ----------------------------------------------------------------- finance formulas
@@ -410,6 +410,9 @@ class YearInputs:
         ``"single_axis"`` or ``"fixed"`` (selects the PV cost row).
     gpu_h_delivered
         GPU-hours delivered to customers this year, by hardware. [GPU·h]
+    gpu_h_installed
+        GPU-hours installed this year (GPUs × 8760 h); 0 = unknown. Caps the utilisation
+        sensitivity at ``services.max_utilisation_frac``. [GPU·h]
     product_shares
         Measured share of the GPU-hours per product (``reserved``, ``on_demand``, ``spot``,
         ``managed_training``, ``inference``); empty = the catalogue's mix. [frac]
@@ -438,6 +441,7 @@ class YearInputs:
     battery_energy_mwh_added: float = 0.0
     solar_mounting: str = "single_axis"
     gpu_h_delivered: Mapping[str, float] = field(default_factory=dict)
+    gpu_h_installed: float = 0.0
     product_shares: Mapping[str, float] = field(default_factory=dict)
     input_tokens: float = 0.0
     output_tokens: float = 0.0
@@ -759,12 +763,18 @@ def _tax_usd(taxable: np.ndarray, economics: CampusEconomics) -> np.ndarray:
     return tax
 
 
-def _terminal_usd(fcf: np.ndarray, book_value: float, economics: CampusEconomics) -> float:
+def _terminal_usd(normalised_fcf_usd: float, book_value: float, economics: CampusEconomics) -> float:
+    """Value at the horizon end: book value, a Gordon perpetuity of the normalised FCF, or 0.
+
+    The perpetuity grows the last year's free cash flow *normalised* for replacement: its
+    capex (which the last years never hold, capex being paid ``capex_lead_yr`` ahead) is
+    replaced by the steady re-buy of everything in service, Σ gross value ÷ life.
+    """
     if economics.terminal_value == "book_value":
         return book_value
     if economics.terminal_value == "perpetuity":
         g, r = economics.terminal_growth_frac, economics.wacc_frac
-        return float(fcf[-1] * (1.0 + g) / (r - g))
+        return float(normalised_fcf_usd * (1.0 + g) / (r - g))
     return 0.0
 
 
@@ -958,7 +968,9 @@ def campus_cash_flows(
     before_terminal = rows["ebitda_usd"] - rows["tax_usd"] - rows["capex_usd"]
     book_value = float(rows["capex_usd"].sum() - rows["depreciation_usd"].sum())
     rows["terminal_value_usd"] = np.zeros(len(run))
-    rows["terminal_value_usd"][-1] = _terminal_usd(before_terminal, book_value, economics)
+    steady_capex = sum(float(in_service[c][-1]) / ctx.lives_yr[c] for c in ASSET_CLASSES)
+    normalised = float(rows["ebitda_usd"][-1] - rows["tax_usd"][-1]) - steady_capex
+    rows["terminal_value_usd"][-1] = _terminal_usd(normalised, book_value, economics)
     rows["free_cash_flow_usd"] = before_terminal + rows["terminal_value_usd"]
     rows["cumulative_cash_usd"] = np.cumsum(rows["free_cash_flow_usd"])
     rows["gpu_h_delivered"] = [sum(y.gpu_h_delivered.values()) for y in run]
@@ -991,6 +1003,19 @@ def _breakdown_cost(cost: Mapping[str, float], gpu_h: float) -> float:
 SENSITIVITY_DRIVERS = ("prices", "utilisation", "capex", "energy_prices", "wacc")
 
 
+def _more_or_less_delivered(year: YearInputs, factor: float, max_utilisation_frac: float) -> YearInputs:
+    """The year with ``factor`` × the GPU-hours and tokens, at most the deliverable share."""
+    delivered = sum(year.gpu_h_delivered.values())
+    if factor > 1.0 and year.gpu_h_installed > 0 and delivered > 0:
+        factor = max(1.0, min(factor, max_utilisation_frac * year.gpu_h_installed / delivered))
+    return dataclasses.replace(
+        year,
+        gpu_h_delivered={hw: h * factor for hw, h in year.gpu_h_delivered.items()},
+        input_tokens=year.input_tokens * factor,
+        output_tokens=year.output_tokens * factor,
+    )
+
+
 def _scaled(
     driver: str,
     factor: float,
@@ -1019,15 +1044,7 @@ def _scaled(
             }
         )
     elif driver == "utilisation":
-        ys = [
-            dataclasses.replace(
-                y,
-                gpu_h_delivered={hw: h * factor for hw, h in y.gpu_h_delivered.items()},
-                input_tokens=y.input_tokens * factor,
-                output_tokens=y.output_tokens * factor,
-            )
-            for y in ys
-        ]
+        ys = [_more_or_less_delivered(y, factor, c.max_utilisation_frac) for y in ys]
     elif driver == "capex":
         fac = e.facility
         e = e.model_copy(

@@ -167,7 +167,8 @@ def run_year_inputs(results: Results, year: int, placed: dict[str, Any] | None =
         year=year,
         **(placed or {}),
         gpu_h_delivered=delivered,
-        product_shares=_with_contract_mix(shares, services.mix),
+        gpu_h_installed=n_gpus * HOURS_PER_YEAR_H,
+        product_shares=_with_contract_mix(shares, services.mix) if shares else _gpu_hour_mix(services.mix),
         input_tokens=scale * float(w.get("inference_input_tokens") or 0.0),
         output_tokens=scale * float(w.get("inference_output_tokens") or 0.0),
         slo_attainment_frac=_attainment(w.get("inference_slo_attainment_frac")),
@@ -186,6 +187,17 @@ def _attainment(value: Any) -> float:
         return 1.0
     v = float(value)
     return 1.0 if math.isnan(v) else v
+
+
+def _gpu_hour_mix(mix: ProductMix) -> dict[str, float]:
+    """The catalogue's mix without inference, for runs without a token model (the profile).
+
+    With ``it_load = "profile"`` no tokens are served, so every GPU-hour is sold as a
+    GPU-hour product (the inference share of the profile's busy GPUs included).
+    """
+    shares = {p: v for p, v in mix.shares().items() if p != "inference"}
+    total = sum(shares.values())
+    return {**{p: v / total for p, v in shares.items()}, "inference": 0.0} if total > 0 else {}
 
 
 def _with_contract_mix(shares: dict[str, float], mix: ProductMix) -> dict[str, float]:
@@ -321,11 +333,7 @@ class RunEconomics:
         gpu_h = self.cost.gpu_h
         by_class = self.capex.groupby("asset_class")["capex_usd"].sum()
         out: dict[str, Any] = {
-            "basis": (
-                f"what the scenario builds up to {results.scenario.phase} placed in service in "
-                f"{self.year.year} and run as simulated (annualised ×{annual_scale(results):.3g}) "
-                f"for {econ.horizon_yr} yr"
-            ),
+            "basis": _basis(results, self.year.year),
             "gpus": gpus,
             "it_mw": self.year.it_mw_added,
             "facility_power_mw": float(campus.get("facility_power_mw") or 0.0),
@@ -371,6 +379,29 @@ class RunEconomics:
             "cash_flows": self.cash.table,
             "economics_sensitivity": self.sensitivity,
         }
+
+
+#: Below this many simulated days the economics say that a cold start biases them.
+SHORT_RUN_D = 28
+
+
+def _basis(results: Results, year: int) -> str:
+    """What the run's economics stand for, and how far to trust the annualisation."""
+    scenario = results.scenario
+    span_d = HOURS_PER_YEAR_H / annual_scale(results) / 24.0
+    text = (
+        f"what the scenario builds up to {scenario.phase} placed in service in {year} and run as "
+        f"simulated for {span_d:g} d, scaled ×{annual_scale(results):.3g} to a year, for "
+        f"{scenario.economics.horizon_yr} yr"
+    )
+    if span_d < SHORT_RUN_D and scenario.it_load == "scheduler":
+        text += (
+            f"; a run under {SHORT_RUN_D} d starts with empty queues and covers one season, so it "
+            "understates utilisation and revenue: simulate a year for figures to quote"
+        )
+    if scenario.it_load == "profile":
+        text += "; the profile has no token model, so its inference hours are sold as GPU-hours"
+    return text
 
 
 def run_economics(results: Results) -> RunEconomics:

@@ -134,15 +134,16 @@ def test_bad_catalogue_values_name_the_path_unit_and_fix(data: dict[str, Any], e
 
 
 def test_prices_of_the_gpu_hour_products() -> None:
-    """CoreWeave GB200 $42/h per 4 GPUs = 10.50; reserved −60 %, spot −50 %, managed +15 % on reserved."""
+    """CoreWeave GB200 $42/h per 4 GPUs = 10.50; reserved −45 %, spot −50 %, managed +15 % on reserved."""
     c = ServiceCatalogue()
     prices = {
         p: c.price_usd_per_gpu_h(p, "gb200-nvl72")
         for p in ("on_demand", "reserved", "spot", "managed_training")
     }
     assert prices == pytest.approx(
-        {"on_demand": 10.5, "reserved": 4.2, "spot": 5.25, "managed_training": 4.83}
+        {"on_demand": 10.5, "reserved": 5.775, "spot": 5.25, "managed_training": 6.64125}
     )
+    assert prices["spot"] < prices["reserved"] < prices["on_demand"]  # a commitment never sells below spot
     assert set(c.mix.shares()) == set(PRODUCTS)
     with pytest.raises(ValueError, match="not billed per GPU-hour"):
         c.price_usd_per_gpu_h("inference", "gb200-nvl72")
@@ -168,3 +169,18 @@ def test_every_value_in_campus_costs_toml_cites_a_source() -> None:
                 f"campus_costs.toml:{number} has no source comment: {line}"
             )
     assert keys > 30
+
+
+@pytest.mark.parametrize(
+    ("dotted", "expected"),
+    [
+        ("economics.hardware.gb200-nvl27.rack_usd", r"economics\.hardware\.gb200-nvl27: price for unknown"),
+        ("services.on_demand_usd_per_gpu_h.gb200-nvl27", r"on_demand_usd_per_gpu_h\.gb200-nvl27: price for"),
+    ],
+)
+def test_a_price_for_a_misspelt_hardware_is_rejected(dotted: str, expected: str) -> None:
+    """Silently ignoring it would leave the user believing the override applied."""
+    from dctwin.scenario import load_scenario
+
+    with pytest.raises(ScenarioError, match=expected + r".*did you mean 'gb200-nvl72'"):
+        load_scenario("morocco-500mw", **{dotted: 6.0})

@@ -552,7 +552,8 @@ def cut_table(results: Results) -> RecordTable | None:
     """The N−1 table: each cable cut on its own and what it does to the campus's reach.
 
     Columns: cable, cities rerouted, the worst-hit city, the largest RTT change [ms], the
-    cities that lose their RTT budget, the cities left unreachable, capacity lost [Gb/s].
+    cities that lose their RTT budget, the cities left unreachable, and the largest loss of
+    deliverable capacity to one city [Gb/s] (cities share links, so losses do not add).
     ``None`` without a ``cable_cuts`` table.
     """
     cuts = results.tables.get("cable_cuts")
@@ -581,7 +582,7 @@ def cut_table(results: Results) -> RecordTable | None:
         "Largest RTT change [ms]",
         "Cities over budget",
         "Cities unreachable",
-        "Capacity lost [Gb/s]",
+        "Largest capacity loss to a city [Gb/s]",
     )
     return RecordTable(headers=headers, rows=tuple(rows))
 

@@ -29,6 +29,7 @@ EUR or MAD say so in their names and are converted with :class:`FxRates`.
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from collections.abc import Mapping
 from functools import cache
@@ -196,7 +197,10 @@ class CampusEconomics(Model):
         ..., "yr", "Years between paying for an asset and its first year of service", _CATALOGUE, ge=0, le=5
     )
     replace_at_end_of_life: bool = q(
-        ..., "bool", "Re-buy IT, network and M&E at the same real price when their life ends", _CATALOGUE
+        ...,
+        "bool",
+        "Re-buy every asset at the same real price when its life ends inside the horizon",
+        _CATALOGUE,
     )
     fx: FxRates = Field(description="Exchange rates into USD")
     facility: FacilityCapex = Field(description="Facility capex per MW and per rack")
@@ -210,6 +214,18 @@ class CampusEconomics(Model):
         if isinstance(data, dict):
             return _merge_over(campus_costs_dict(), data)
         return data
+
+    @model_validator(mode="after")
+    def _lives_cover_the_horizon(self) -> CampusEconomics:
+        shortest = min(self.lives.it_yr, self.lives.network_yr, self.lives.power_cooling_yr)
+        if not self.replace_at_end_of_life and self.horizon_yr > shortest:
+            raise ValueError(
+                f"replace_at_end_of_life = false with horizon_yr = {self.horizon_yr} yr longer than the "
+                f"shortest asset life ({shortest:g} yr): the campus would keep selling GPU-hours from "
+                f"retired hardware; set replace_at_end_of_life = true or horizon_yr "
+                f"≤ {math.floor(shortest)} yr"
+            )
+        return self
 
     @model_validator(mode="after")
     def _growth_below_rate(self) -> CampusEconomics:
@@ -392,11 +408,13 @@ class ServiceCatalogue(Model):
         json_schema_extra=_extra("USD/GPU/h", _ON_DEMAND_SOURCE),
     )
     reserved_discount_frac: float = q(
-        0.60,
+        0.45,
         "frac",
         "Discount of reserved (committed) GPU-hours on the on-demand price",
-        "CoreWeave pricing page: 'up to 60 % discounts over our On-Demand prices for committed usage'; "
-        "E: multi-year anchor tenants take the full discount",
+        "E: a multi-year commitment, between AWS EC2 Savings Plans' 1-yr and 3-yr discounts for GPU "
+        "instances (≈ 30–60 %) and CoreWeave's 'up to 60 % discounts over our On-Demand prices for committed "
+        "usage' (pricing page); below spot's 50 % so that a committed hour never sells under a "
+        "preemptible one",
         ge=0,
         lt=1,
     )
@@ -451,7 +469,7 @@ class ServiceCatalogue(Model):
         --------
         >>> c = ServiceCatalogue()
         >>> c.price_usd_per_gpu_h("reserved", "gb200-nvl72"), c.price_usd_per_gpu_h("spot", "gb200-nvl72")
-        (4.2, 5.25)
+        (5.775, 5.25)
         """
         if hardware not in self.on_demand_usd_per_gpu_h:
             known = ", ".join(sorted(self.on_demand_usd_per_gpu_h))

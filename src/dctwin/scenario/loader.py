@@ -193,7 +193,20 @@ def _check_catalog_references(scenario: Scenario) -> None:
 
 
 def _check_prices(scenario: Scenario) -> None:
-    """Every hardware installed has a rack price and a GPU-hour price."""
+    """Every hardware installed has a rack price and a GPU-hour price; every price names a hardware."""
+    catalog = set(hardware_catalog(scenario))
+    for path, priced in (
+        ("economics.hardware", scenario.economics.hardware),
+        ("services.on_demand_usd_per_gpu_h", scenario.services.on_demand_usd_per_gpu_h),
+    ):
+        for hw in priced:
+            if hw not in catalog:
+                hint = difflib.get_close_matches(hw, sorted(catalog), n=1)
+                fix = f"did you mean {hint[0]!r}?" if hint else f"use one of {sorted(catalog)}"
+                raise ScenarioError(
+                    f"price for unknown hardware {hw!r}: the override would have no effect; {fix}",
+                    path=f"{path}.{hw}",
+                )
     for i, site in enumerate(scenario.sites):
         for j, build in enumerate(site.builds):
             hw = build.hardware
