@@ -226,7 +226,8 @@ def test_phase_cost_per_gpu_hour_recomputed_by_hand_from_its_parts() -> None:
     revenue += phase.storage_tb * CATALOGUE.storage.usd_per_tb_month * 12
     revenue += phase.grid_export_mwh * COSTS.grid.export_price_per_mwh * usd_per_eur
     sales_admin = o.sales_admin_frac_of_revenue * revenue
-    by_hand = (capital + maintenance + insurance + staff + land + energy + sales_admin) / gpu_h
+    wan = it_mw * o.wan_gbps_per_it_mw * o.wan_usd_per_gbps_month * 12
+    by_hand = (capital + maintenance + insurance + staff + land + energy + wan + sales_admin) / gpu_h
     assert model.cost_usd_per_gpu_h == pytest.approx(by_hand, rel=1e-9)
     assert sum(model.per_gpu_h_usd.values()) == pytest.approx(by_hand, rel=1e-9)
     assert model.per_gpu_h_usd["capital_it"] == pytest.approx(it_capex * crf(6.0) / gpu_h)

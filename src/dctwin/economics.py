@@ -468,7 +468,7 @@ class CostBreakdown:
     Attributes
     ----------
     cost_usd_per_yr
-        Annualised cost by item (``capital_*``, ``energy_*``, ``staff``, ``maintenance``,
+        Annualised cost by item (``capital_*``, ``energy_*``, ``staff``, ``maintenance``, ``wan``,
         ``insurance``, ``land``). [USD/yr]
     gpu_h
         GPU-hours delivered. [GPU·h/yr]
@@ -635,6 +635,7 @@ def _annual_cost_usd(
         "maintenance": sum(in_service_usd.get(c, 0.0) * ctx.maintenance_frac[c] for c in ASSET_CLASSES),
         "insurance": gross * o.insurance_frac_per_yr,
         "land": ctx.mad_usd(it_mw * o.land_ha_per_it_mw * o.land_lease_mad_per_ha_yr),
+        "wan": it_mw * o.wan_gbps_per_it_mw * o.wan_usd_per_gbps_month * 12.0,
         "sales_admin": o.sales_admin_frac_of_revenue * sum(_revenue_usd(year, ctx).values()),
     }
 

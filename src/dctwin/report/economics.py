@@ -302,6 +302,7 @@ _ITEM_WORDS = {
     "vom": "variable O&M",
     "power_cooling": "power & cooling",
     "sales_admin": "sales & admin",
+    "wan": "WAN leases",
     "energy_assets": "energy assets",
 }
 

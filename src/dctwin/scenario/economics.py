@@ -165,6 +165,14 @@ class OpexAssumptions(Model):
     ppa_price_eur_per_mwh: float = q(
         ..., "EUR/MWh", "Price of renewable energy delivered under the PPA", _CATALOGUE, ge=0, le=1000
     )
+    wan_gbps_per_it_mw: float = q(
+        ..., "Gb/s/MW", "WAN capacity leased to Europe and the EMEA metros per MW of IT", _CATALOGUE,
+        ge=0, le=10_000,
+    )  # fmt: skip
+    wan_usd_per_gbps_month: float = q(
+        ..., "USD/(Gb/s)/month", "Price of leased WAN capacity (wavelengths and IP transit)", _CATALOGUE,
+        ge=0, le=1e6,
+    )  # fmt: skip
     sales_admin_frac_of_revenue: float = q(
         ..., "frac", "Sales, marketing and general & administrative cost, share of revenue", _CATALOGUE,
         ge=0, le=0.9,
