@@ -134,6 +134,17 @@ class AssetLives(Model):
     power_cooling_yr: float = q(..., "yr", "Electrical and mechanical plant", _CATALOGUE, gt=0, le=60)
     building_yr: float = q(..., "yr", "Building shell and site", _CATALOGUE, gt=0, le=100)
 
+    @field_validator("it_yr", "network_yr", "power_cooling_yr", "building_yr")
+    @classmethod
+    def _whole_years(cls, value: float) -> float:
+        """Cash flows are yearly: an asset serves, depreciates and is replaced in whole years."""
+        if value != math.floor(value):
+            raise ValueError(
+                f"must be a whole number of years, got {value:g} yr; round it to "
+                f"{math.floor(value):g} or {math.ceil(value):g} yr (the cash flows are yearly)"
+            )
+        return value
+
 
 class OpexAssumptions(Model):
     """Operating costs other than the energy assets' own O&M."""
