@@ -94,6 +94,7 @@ def _set(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
         ("tax_rate_frac", 35, r"economics\.tax_rate_frac: .*not percent: did you mean 0\.35"),
         ("opex.staff_fte_fixed", -1.0, r"opex\.staff_fte_fixed: must be ≥ 0\.0 FTE, got -1\.0 FTE; set a"),
         ("lives.it_yr", 0.0, r"economics\.lives\.it_yr: must be > 0\.0 yr, got 0\.0 yr"),
+        ("hardware.gb200-nvl72.rack_usd", -3.0, r"rack_usd: must be > 0\.0 USD/rack, got -3\.0 USD/rack"),
         ("lives.it_yr", 5.5, r"economics\.lives\.it_yr: must be a whole number of years, got 5\.5 yr; round"),
         ("facility.power_cooling_usd_per_it_mw", -5.0, r"power_cooling_usd_per_it_mw: must be ≥ 0\.0 USD/MW"),
         ("opex.ppa_price_usd_per_mwh", 4, r"_mwh: unknown field; did you mean 'ppa_price_eur_per_mwh'"),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
 import tomli_w
 from pydantic import BaseModel, ValidationError
@@ -297,7 +297,11 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 def _unit_at(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     current: Any = model
     unit = ""
+    keyed = False  # the previous field is a mapping: this part is one of its keys
     for part in loc:
+        if keyed:
+            keyed = False
+            continue
         if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
             continue
         field = current.model_fields.get(str(part))
@@ -305,6 +309,7 @@ def _unit_at(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
             return ""
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         unit = str(extra.get("unit", ""))
+        keyed = get_origin(field.annotation) in (dict, Mapping)
         current = _inner_model(field.annotation)
     return unit
 
