@@ -40,6 +40,7 @@ from dctwin.economics import (
     phase_cost_per_gpu_h,
     placed_capex_usd,
 )
+from dctwin.errors import ScenarioError
 from dctwin.scenario.economics import CampusEconomics, ServiceCatalogue
 from dctwin.scenario.loader import hardware_catalog
 from dctwin.scenario.planning import CostAssumptions
@@ -48,6 +49,8 @@ ECONOMICS = CampusEconomics.model_validate({})
 CATALOGUE = ServiceCatalogue()
 COSTS = CostAssumptions.model_validate({})
 GB200 = hardware_catalog()["gb200-nvl72"]
+#: Euro-area HICP 2021–2025 (Eurostat; 2025 ECB projection): EUR 2020 → EUR 2025.
+EUR_2020_TO_2025 = 1.026 * 1.084 * 1.054 * 1.024 * 1.021
 
 
 def _phase(facility_mw: float = 40.0, utilisation_frac: float = 0.8, year: int = 2026) -> YearInputs:
@@ -206,10 +209,11 @@ def test_phase_cost_per_gpu_hour_recomputed_by_hand_from_its_parts() -> None:
     )
     insurance = (it_capex + network + mne + shell) * o.insurance_frac_per_yr
     usd_per_mad, usd_per_eur = 1 / e.fx.mad_per_usd, e.fx.usd_per_eur
+    usd_per_eur_2020 = usd_per_eur * EUR_2020_TO_2025  # the energy catalogue is in EUR 2020
     staff = (o.staff_fte_fixed + o.staff_fte_per_it_mw * it_mw) * o.staff_cost_mad_per_fte_yr * usd_per_mad
     land = it_mw * o.land_ha_per_it_mw * o.land_lease_mad_per_ha_yr * usd_per_mad
     energy = phase.ppa_mwh * o.ppa_price_eur_per_mwh * usd_per_eur
-    energy += phase.grid_import_mwh * COSTS.grid.import_price_per_mwh * usd_per_eur
+    energy += phase.grid_import_mwh * COSTS.grid.import_price_per_mwh * usd_per_eur_2020
     gpu_h = racks * 72 * 8760 * 0.8
     mix, hw = CATALOGUE.mix, "gb200-nvl72"
     revenue = gpu_h * (
@@ -224,7 +228,7 @@ def test_phase_cost_per_gpu_hour_recomputed_by_hand_from_its_parts() -> None:
     ) / 1e6
     revenue += tokens_usd  # 99.3 % attainment: above the first credit tier (99 %), no SLA credit
     revenue += phase.storage_tb * CATALOGUE.storage.usd_per_tb_month * 12
-    revenue += phase.grid_export_mwh * COSTS.grid.export_price_per_mwh * usd_per_eur
+    revenue += phase.grid_export_mwh * COSTS.grid.export_price_per_mwh * usd_per_eur_2020
     sales_admin = o.sales_admin_frac_of_revenue * revenue
     wan = it_mw * o.wan_gbps_per_it_mw * o.wan_usd_per_gbps_month * 12
     by_hand = (capital + maintenance + insurance + staff + land + energy + wan + sales_admin) / gpu_h
@@ -241,7 +245,7 @@ def test_owned_energy_assets_are_capex_from_the_planner_costs() -> None:
     owned = ECONOMICS.model_copy(update={"energy_supply": "owned"})
     phase = _phase()
     capex = placed_capex_usd(phase, owned, COSTS)
-    usd_per_eur = ECONOMICS.fx.usd_per_eur
+    usd_per_eur = ECONOMICS.fx.usd_per_eur * EUR_2020_TO_2025  # costs.toml: EUR 2020
     assert capex["wind"] == pytest.approx(
         phase.wind_mw_added * 1000 * COSTS.onwind.capex_per_kw * usd_per_eur
     )
@@ -420,3 +424,15 @@ def test_the_utilisation_upside_stops_at_the_deliverable_share() -> None:
     assert more.input_tokens == pytest.approx(phase.input_tokens * 0.95 / 0.8)
     less = _more_or_less_delivered(phase, 0.8, 0.95)
     assert sum(less.gpu_h_delivered.values()) == pytest.approx(0.8 * sum(phase.gpu_h_delivered.values()))
+
+
+def test_energy_catalogue_euros_are_brought_to_the_model_price_year() -> None:
+    """costs.toml is EUR 2020 (technology-data); the campus model is constant 2025 prices."""
+    from dctwin.economics import energy_costs_usd
+
+    assert (COSTS.currency, COSTS.currency_year, ECONOMICS.currency_year) == ("EUR", 2020, 2025)
+    assert pytest.approx(1.2256, abs=1e-4) == EUR_2020_TO_2025
+    assert energy_costs_usd(100.0, ECONOMICS, COSTS) == pytest.approx(100.0 * EUR_2020_TO_2025 * 1.0824)
+    gap = ECONOMICS.model_copy(update={"fx": ECONOMICS.fx.model_copy(update={"eur_inflation_frac": {}})})
+    with pytest.raises(ScenarioError, match=r'no euro inflation for 2021.*"2021" = … to \[economics\.fx'):
+        energy_costs_usd(100.0, gap, COSTS)

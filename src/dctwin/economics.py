@@ -58,6 +58,7 @@ __all__ = [
     "campus_cash_flows",
     "depreciation_schedule",
     "discounted_payback_yr",
+    "energy_costs_usd",
     "irr",
     "lcoe_per_mwh",
     "npv",
@@ -513,6 +514,18 @@ class CostBreakdown:
 
 
 # ----------------------------------------------------------------- capex and lives
+def energy_costs_usd(amount: float, economics: CampusEconomics, energy_costs: CostAssumptions) -> float:
+    """An amount of the energy catalogue (its currency and price year) in model USD. [USD]
+
+    EUR of ``energy_costs.currency_year`` are first brought to ``economics.currency_year``
+    with the euro-area inflation of ``economics.fx.eur_inflation_frac``, then converted at
+    ``usd_per_eur`` (real prices throughout).
+    """
+    if energy_costs.currency == "EUR":
+        amount *= economics.fx.eur_price_factor(energy_costs.currency_year, economics.currency_year)
+    return economics.fx.to_usd(amount, energy_costs.currency)
+
+
 def placed_capex_usd(
     year: YearInputs, economics: CampusEconomics, energy_costs: CostAssumptions, *, owned: bool | None = None
 ) -> dict[str, float]:
@@ -533,7 +546,7 @@ def placed_capex_usd(
         "building": it_mw * fac.building_usd_per_it_mw,
     }
     own = economics.energy_supply == "owned" if owned is None else owned
-    usd = economics.fx.to_usd(1.0, energy_costs.currency) * 1000.0 if own else 0.0  # per kW → per MW
+    usd = energy_costs_usd(1.0, economics, energy_costs) * 1000.0 if own else 0.0  # per kW → per MW
     out["solar"] = usd * year.solar_ac_mw_added * energy_costs.solar(year.solar_mounting).capex_per_kw
     out["wind"] = usd * year.wind_mw_added * energy_costs.onwind.capex_per_kw
     out["battery_storage"] = usd * year.battery_energy_mwh_added * energy_costs.battery_storage.capex_per_kwh
@@ -591,7 +604,7 @@ class _Context:
         return cls(economics, catalogue, costs, lives, _maintenance_frac(economics, costs, mounting))
 
     def eur_usd(self, amount: float) -> float:
-        return self.economics.fx.to_usd(amount, self.energy_costs.currency)
+        return energy_costs_usd(amount, self.economics, self.energy_costs)
 
     def mad_usd(self, amount: float) -> float:
         return self.economics.fx.to_usd(amount, "MAD")

@@ -31,6 +31,7 @@ from dctwin.economics import (
     EconomicsResult,
     YearInputs,
     campus_cash_flows,
+    energy_costs_usd,
     phase_cost_per_gpu_h,
     sensitivity_table,
 )
@@ -277,7 +278,7 @@ def capex_table(year: YearInputs, scenario: Scenario) -> pd.DataFrame:
         src = source_of(_CAMPUS, f"facility.{key}", usd) + adjust
         rows.append(_row(cls, label, year.it_mw_added, "MW IT", usd, factor, src))
     own = econ.energy_supply == "owned"
-    fx = econ.fx.to_usd(1.0, costs.currency)
+    fx = energy_costs_usd(1.0, econ, costs)
     mounting, y = year.solar_mounting, year
     energy = (
         ("solar", f"PV ({mounting})", y.solar_ac_mw_added, "MW AC", f"solar_{mounting}", _KW),

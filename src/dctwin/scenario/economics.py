@@ -83,6 +83,38 @@ class FxRates(Model):
     usd_per_eur: float = q(..., "USD/EUR", "US dollars per euro", _CATALOGUE, gt=0.1, le=10.0)
     mad_per_usd: float = q(..., "MAD/USD", "Moroccan dirhams per US dollar", _CATALOGUE, gt=0.1, le=100.0)
     fx_date: str = q(..., "date", "Date (YYYY-MM) of the rates", _CATALOGUE, min_length=4, max_length=10)
+    eur_inflation_frac: dict[str, Annotated[float, Field(gt=-0.5, lt=1.0)]] = q(
+        ..., "frac/yr", "Euro-area HICP inflation by calendar year (keys: years)", _CATALOGUE
+    )
+
+    @field_validator("eur_inflation_frac")
+    @classmethod
+    def _year_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k in value if not (k.isdigit() and len(k) == 4)]
+        if bad:
+            raise ValueError(f"keys must be calendar years like '2023', got {bad}")
+        return value
+
+    def eur_price_factor(self, from_year: int, to_year: int) -> float:
+        """EUR of ``from_year`` in EUR of ``to_year``: Π (1 + inflation) over the years between. [1]
+
+        Examples
+        --------
+        >>> FxRates(usd_per_eur=1.08, mad_per_usd=9.4, fx_date="2024",
+        ...         eur_inflation_frac={"2021": 0.1, "2022": 0.2}).eur_price_factor(2020, 2022)
+        1.32
+        """
+        factor = 1.0
+        lo, hi = sorted((from_year, to_year))
+        for year in range(lo + 1, hi + 1):
+            if str(year) not in self.eur_inflation_frac:
+                raise ScenarioError(
+                    f"no euro inflation for {year}, needed to bring EUR {from_year} to {to_year}; add "
+                    f'"{year}" = … to [economics.fx.eur_inflation_frac]',
+                    "economics.fx.eur_inflation_frac",
+                )
+            factor *= 1.0 + self.eur_inflation_frac[str(year)]
+        return round(factor, 12) if from_year <= to_year else 1.0 / factor
 
     def to_usd(self, amount: float, currency: str) -> float:
         """Convert an amount in ``EUR``, ``MAD`` or ``USD`` to USD. [USD]"""
