@@ -192,7 +192,19 @@ def test_duplicate_landings_and_bad_fields_are_named() -> None:
         network_data_from_dict(data)
     data = raw()
     data["cable"][1]["capacity_gbps"] = -1.0
-    with pytest.raises(ScenarioError, match=r"cable\[1\]\.capacity_gbps: .*greater than 0.*fix the file"):
+    with pytest.raises(
+        ScenarioError, match=r"cable\[1\]\.capacity_gbps: must be > 0\.0 Gb/s, got -1\.0 Gb/s"
+    ):
+        network_data_from_dict(data)
+    data = raw()
+    data["cable"][0]["segment"][0]["km"] = -1634.0
+    with pytest.raises(ScenarioError, match=r"segment\[0\]\.km: must be > 0\.0 km, got -1634\.0 km; set"):
+        network_data_from_dict(data)
+    data = raw()
+    del data["cable"][0]["capacity_gbps"]
+    with pytest.raises(
+        ScenarioError, match=r"cable\[0\]\.capacity_gbps: is required but missing; add it to the file"
+    ):
         network_data_from_dict(data)
     data = raw()
     data["cable"][0]["segment"][0]["kms"] = 1.0

@@ -304,7 +304,9 @@ def _unit_at(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
             continue
         if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
             continue
-        field = current.model_fields.get(str(part))
+        field = current.model_fields.get(str(part)) or next(
+            (f for f in current.model_fields.values() if f.alias == str(part)), None
+        )
         if field is None:
             return ""
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}

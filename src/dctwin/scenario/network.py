@@ -595,7 +595,11 @@ def network_data_from_dict(raw: Mapping[str, Any], origin: str = "network") -> N
             known = _field_names(NetworkData, err["loc"][:-1])
             msg = f"unknown field {err['loc'][-1]!r}; {close_names(str(err['loc'][-1]), known)}"
         else:
-            msg = f"{str(err['msg']).removeprefix('Value error, ')}, got {err.get('input')!r}; fix the file"
+            # imported here: the loader imports the schema, which imports this module
+            from dctwin.scenario.loader import _explain, _unit_at
+
+            loc = tuple(err["loc"])
+            msg = _explain(err, _unit_at(NetworkData, loc), loc).replace("to the scenario", "to the file")
         raise ScenarioError(msg, f"{origin} {where}") from None
     try:
         regions = load_regions(data.regions)
