@@ -38,6 +38,7 @@ __all__ = [
     "battery_soc_chart",
     "cfe_heatmap_chart",
     "cfe_heatmap_matrix",
+    "chart_layout",
     "daily_energy_mwh",
     "energy_balance_chart",
     "energy_unit",
@@ -316,7 +317,23 @@ def hourly_cfe_frame(results: Results, site: str | None = None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- charts
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 450) -> go.Figure:
+def chart_layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 450) -> go.Figure:
+    """The report's common layout: title top left, legend above the plot, white template.
+
+    Parameters
+    ----------
+    fig
+        The figure, changed in place.
+    title, x_title, y_title
+        Title and axis titles (axis titles carry their unit, e.g. ``"MW"``).
+    height
+        Figure height. [px]
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``fig``.
+    """
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top"},
         title_font_size=15,
@@ -343,7 +360,7 @@ def _message_figure(title: str, message: str) -> go.Figure:
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, title, "", "", height=220)
+    return chart_layout(fig, title, "", "", height=220)
 
 
 def _suffix(name: str) -> str:
@@ -379,7 +396,7 @@ def energy_balance_chart(frame: pd.DataFrame, dt_h: float, tz: str, name: str = 
     )  # fmt: skip
     fig.update_layout(barmode="relative", bargap=0.05, hovermode="x unified")
     title = f"{TITLE_ENERGY_BALANCE}{_suffix(name)}"
-    return _layout(fig, title, f"local day ({tz})", f"energy [{unit}/day]")
+    return chart_layout(fig, title, f"local day ({tz})", f"energy [{unit}/day]")
 
 
 def week_chart(frame: pd.DataFrame, dt_h: float, tz: str, name: str = "") -> go.Figure:
@@ -417,7 +434,7 @@ def week_chart(frame: pd.DataFrame, dt_h: float, tz: str, name: str = "") -> go.
     selector = {"buttons": buttons, "x": 1.0, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}
     fig.update_xaxes(rangeslider={"visible": True, "thickness": 0.12}, rangeselector=selector)
     fig.update_layout(hovermode="x unified")
-    return _layout(fig, title, f"local time ({tz})", "power [MW]", height=540)
+    return chart_layout(fig, title, f"local time ({tz})", "power [MW]", height=540)
 
 
 def cfe_heatmap_chart(hourly: pd.DataFrame, tz: str, name: str = "") -> go.Figure:
@@ -440,7 +457,7 @@ def cfe_heatmap_chart(hourly: pd.DataFrame, tz: str, name: str = "") -> go.Figur
     )
     fig.update_yaxes(dtick=3, range=[-0.5, 23.5])
     title = f"{TITLE_CFE_HEATMAP}{_suffix(name)}"
-    return _layout(fig, title, f"local day ({tz})", "local hour of day")
+    return chart_layout(fig, title, f"local day ({tz})", "local hour of day")
 
 
 def pue_temperature_chart(
@@ -467,7 +484,7 @@ def pue_temperature_chart(
             annotation_text=f"design dry-bulb {design_dry_bulb_c:g} °C",
             annotation_position="top left",
         )  # fmt: skip
-    return _layout(fig, title, "outdoor dry-bulb temperature [°C]", "PUE [–]")
+    return chart_layout(fig, title, "outdoor dry-bulb temperature [°C]", "PUE [–]")
 
 
 def battery_soc_chart(
@@ -491,7 +508,7 @@ def battery_soc_chart(
     fig.update_yaxes(range=[0.0, 1.0], tickformat=".0%")
     fig.update_xaxes(rangeslider={"visible": True, "thickness": 0.08})
     title += f" ({battery_energy_mwh:,.0f} MWh)"
-    return _layout(fig, title, f"local time, end of hour ({tz})", "state of charge", height=500)
+    return chart_layout(fig, title, f"local time, end of hour ({tz})", "state of charge", height=500)
 
 
 def _month_labels(frame: pd.DataFrame, dt_h: float, tz: str) -> list[str]:
@@ -525,7 +542,7 @@ def monthly_mix_chart(frame: pd.DataFrame, dt_h: float, tz: str, name: str = "")
     )  # fmt: skip
     fig.update_layout(barmode="stack", hovermode="x unified")
     title = f"{TITLE_MONTHLY_MIX}{_suffix(name)}"
-    return _layout(fig, title, f"local month ({tz})", f"energy [{unit}/month]")
+    return chart_layout(fig, title, f"local month ({tz})", f"energy [{unit}/month]")
 
 
 def report_figures(results: Results, site: str | None = None) -> list[go.Figure]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dctwin.report.charts import local_time
+from dctwin.report.charts import chart_layout, local_time
 from dctwin.report.tables import RecordTable, format_quantity, label_for
 from dctwin.results.model import Results
 
@@ -64,12 +64,8 @@ def gpu_use_chart(results: Results) -> go.Figure:
     if gpus:
         fig.add_trace(go.Scatter(x=x, y=np.full(len(x), gpus), name="Installed GPUs",
                                  line={"color": "black", "dash": "dot"}))  # fmt: skip
-    fig.update_layout(
-        title="GPUs by use — campus", xaxis_title=f"local time ({tz})", yaxis_title="GPUs",
-        height=420, margin={"t": 100, "l": 60, "r": 20, "b": 50},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
-        xaxis={"rangeslider": {"visible": True}},
-    )  # fmt: skip
+    chart_layout(fig, "GPUs by use — campus", f"local time ({tz})", "GPUs", height=420)
+    fig.update_xaxes(rangeslider={"visible": True})
     return fig
 
 
@@ -86,12 +82,8 @@ def power_budget_chart(results: Results) -> go.Figure:
     fig.add_trace(
         go.Scatter(x=x, y=series["it_load_mw"], name="IT load", line={"color": "#d62728", "width": 1})
     )
-    fig.update_layout(
-        title="IT load under the power budget — campus", xaxis_title=f"local time ({tz})", yaxis_title="MW",
-        height=420, margin={"t": 100, "l": 60, "r": 20, "b": 50},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
-        xaxis={"rangeslider": {"visible": True}},
-    )  # fmt: skip
+    chart_layout(fig, "IT load under the power budget — campus", f"local time ({tz})", "MW", height=420)
+    fig.update_xaxes(rangeslider={"visible": True})
     return fig
 
 
