@@ -27,6 +27,7 @@ from dctwin.planner.inputs import problem_from_results
 from dctwin.planner.lp import solve_lp
 from dctwin.planner.problem import PlanningProblem, PlanResult, Policy, parse_policy
 from dctwin.scenario import load_scenario
+from dctwin.testing.bench import bench_row
 
 try:
     from dctwin.planner.pypsa_network import solve_pypsa
@@ -63,13 +64,6 @@ def once(fn: Callable[[], T]) -> tuple[float, T]:
     return time.perf_counter() - start, out
 
 
-def _row(name: str, dctwin_s: float, peer: str, peer_s: float, target: float | None) -> dict[str, Any]:
-    ratio = peer_s / dctwin_s if dctwin_s > 0 else None
-    passed = None if target is None or ratio is None else ratio >= target
-    return {"name": name, "dctwin_s": dctwin_s, "peer": peer, "peer_s": peer_s, "ratio": ratio,
-            "target_ratio": target, "passed": passed}  # fmt: skip
-
-
 def _plan_dict(p: PlanResult) -> dict[str, float | str]:
     keys = ("solar_mw", "wind_mw", "battery_energy_mwh", "battery_power_mw", "cost_per_yr", "cost_per_mwh",
             "hourly_cfe_score_frac", "solve_s", "method")  # fmt: skip
@@ -99,12 +93,12 @@ def main() -> list[dict[str, Any]]:
             f"ratio {pypsa_s / fast_s:7.1f}× | cost {fast.cost_per_mwh:.3f} vs {peer.cost_per_mwh:.3f} "
             f"EUR/MWh ({diff:+.4%}{'' if ok else ', NOT within 0.1 %'})"
         )
-        row = _row(
+        row = bench_row(
             f"planner {policy}: fast vs PyPSA", fast_s, f"pypsa {pypsa.__version__}", pypsa_s, TARGET_RATIO
         )
         row["passed"] = bool(row["passed"]) and ok
         rows.append(row)
-        rows.append(_row(f"planner {policy}: fast vs linopy LP", fast_s, "linopy+highs", lp_s, None))
+        rows.append(bench_row(f"planner {policy}: fast vs linopy LP", fast_s, "linopy+highs", lp_s, None))
         record["policies"][policy] = {"fast": _plan_dict(fast), "pypsa": _plan_dict(peer),
                                       "lp": _plan_dict(lp),
                                       "cost_diff_frac": diff, "times_s": {"fast": fast_s, "pypsa": pypsa_s,

@@ -30,6 +30,7 @@ from typing import Any
 import dctwin
 from dctwin.engine import run
 from dctwin.scenario import load_scenario
+from dctwin.testing.bench import bench_row
 
 END_TO_END_TARGET_S = 60.0
 EVENTS_PER_S_TARGET = 200_000.0
@@ -44,19 +45,6 @@ PUBLISHED = (  # workload-calibration.md §4
         "≈ 425k–620k events/s without placement or power",
     ),
 )
-
-
-def _row(name: str, dctwin_s: float, peer: str, peer_s: float) -> dict[str, Any]:
-    ratio = peer_s / dctwin_s if dctwin_s > 0 else None
-    return {
-        "name": name,
-        "dctwin_s": dctwin_s,
-        "peer": peer,
-        "peer_s": peer_s,
-        "ratio": ratio,
-        "target_ratio": 1.0,
-        "passed": ratio is not None and ratio >= 1.0,
-    }
 
 
 def main() -> list[dict[str, Any]]:
@@ -89,12 +77,13 @@ def main() -> list[dict[str, Any]]:
     for name, figure in PUBLISHED:
         print(f"    {name}: {figure}")
     rows = [
-        _row("scheduler: 500 MW year end to end", wall, "budget 60 s", END_TO_END_TARGET_S),
-        _row(
+        bench_row("scheduler: 500 MW year end to end", wall, "budget 60 s", END_TO_END_TARGET_S, 1.0),
+        bench_row(
             f"scheduler: {events / 1e6:.2f} M events, compiled core",
             core_s,
             "200k events/s",
             events / EVENTS_PER_S_TARGET,
+            1.0,
         ),
     ]
     record = {

@@ -48,6 +48,7 @@ from dctwin.dispatch import DispatchResult, GridLimits, dispatch_site
 from dctwin.engine import run
 from dctwin.scenario import Scenario, load_scenario
 from dctwin.supply.battery import BatteryParams
+from dctwin.testing.bench import bench_row
 
 try:
     import vessim as vs
@@ -374,21 +375,6 @@ def load_note(before: float, after: float) -> str:
 
 
 # ---------------------------------------------------------------------------- report
-def _row(name: str, dctwin_s: float | None, peer_s: float, target: float | None) -> dict:
-    ratio = peer_s / dctwin_s if dctwin_s else None
-    passed = None if target is None or ratio is None else ratio >= target
-    peer = f"vessim {VESSIM_VERSION}"
-    return {
-        "name": name,
-        "dctwin_s": dctwin_s,
-        "peer": peer,
-        "peer_s": peer_s,
-        "ratio": ratio,
-        "target_ratio": target,
-        "passed": passed,
-    }
-
-
 def _fmt(x: float | None, spec: str) -> str:
     return "–" if x is None else format(x, spec)
 
@@ -548,10 +534,13 @@ def main() -> list[dict[str, Any]]:
     t_c, v_same = best_of(vessim_same, REPEATS_VESSIM)
     engine = time_engine(scenario, REPEATS_DCTWIN)
     load = load_note(load_before, os.getloadavg()[0])
+    peer = f"vessim {VESSIM_VERSION}"
     rows = [
-        _row("vessim (a) energy part, same microgrid", t_a.best_s, t_c.best_s, TARGET_RATIO),
-        _row("vessim (b) + weather synthesis, pvlib, facility", engine["energy_s"], t_c.best_s, None),
-        _row("vessim (b') engine.run wall, incl. metrics", engine["wall_s"], t_c.best_s, None),
+        bench_row("vessim (a) energy part, same microgrid", t_a.best_s, peer, t_c.best_s, TARGET_RATIO),
+        bench_row(
+            "vessim (b) + weather synthesis, pvlib, facility", engine["energy_s"], peer, t_c.best_s, None
+        ),
+        bench_row("vessim (b') engine.run wall, incl. metrics", engine["wall_s"], peer, t_c.best_s, None),
     ]
     print(f"\n  best of {REPEATS_DCTWIN} (dctwin) / {REPEATS_VESSIM} (Vessim), after a warm-up")
     print_rows(rows)
