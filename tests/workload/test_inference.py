@@ -252,6 +252,17 @@ def test_fitted_shapes_match_the_published_summary_exactly() -> None:
         assert factors.mean() == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("weekend_isodays", [(5,), (5, 6), (6, 7), (5, 6, 7)])
+def test_a_week_averages_one_whatever_the_weekend(weekend_isodays: tuple[int, ...]) -> None:
+    """Friday only, Friday–Saturday (Gulf), Saturday–Sunday, three days: the mean stays 1."""
+    zone = Region.model_validate(
+        {**REGIONS[0].model_dump(), "time_zone": "UTC", "weekend_isodays": weekend_isodays}
+    )
+    times = week_utc("2026-01-05")  # a Monday, whole days in UTC
+    for shape in (AZURE2024_CODE_SHAPE, AZURE2024_CONV_SHAPE):
+        assert local_diurnal_factors(shape, [zone], times).mean() == pytest.approx(1.0, abs=1e-12)
+
+
 @pytest.mark.shared_data
 @pytest.mark.parametrize(
     ("name", "shape", "min_r"), [("code", AZURE2024_CODE_SHAPE, 0.98), ("conv", AZURE2024_CONV_SHAPE, 0.9)]

@@ -268,21 +268,26 @@ def local_diurnal_factors(
 
 def _local_calendar(
     regions: tuple[Region, ...] | list[Region], times_utc: pd.DatetimeIndex
-) -> tuple[np.ndarray, np.ndarray]:
-    """Local hour and weekend flag per step and region, each (n_steps, n_regions)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local hour and weekend flag per step and region, each (n_steps, n_regions), and the
+    number of weekend days of each region's week, (n_regions,)."""
     hour = np.empty((len(times_utc), len(regions)), dtype=np.int64)
     weekend = np.empty(hour.shape, dtype=bool)
     for j, region in enumerate(regions):
         local = times_utc.tz_convert(region.time_zone)
         hour[:, j] = local.hour
         weekend[:, j] = np.isin(np.asarray(local.dayofweek) + 1, region.weekend_isodays)
-    return hour, weekend
+    weekend_days = np.array([len(r.weekend_isodays) for r in regions], dtype=float)
+    return hour, weekend, weekend_days
 
 
-def _factors(shape: DiurnalShape, hour: np.ndarray, weekend: np.ndarray) -> np.ndarray:
+def _factors(
+    shape: DiurnalShape, hour: np.ndarray, weekend: np.ndarray, weekend_days: np.ndarray
+) -> np.ndarray:
+    """The shape's hourly factors, scaled so that each region's own week averages 1."""
     weekday_f = np.asarray(shape.weekday_factors)
     weekend_f = np.asarray(shape.weekend_factors)
-    norm = (5.0 * weekday_f.sum() + 2.0 * weekend_f.sum()) / (7.0 * 24.0)
+    norm = ((7.0 - weekend_days) * weekday_f.sum() + weekend_days * weekend_f.sum()) / (7.0 * 24.0)
     out: np.ndarray = np.where(weekend, weekend_f[hour], weekday_f[hour]) / norm
     return out
 
