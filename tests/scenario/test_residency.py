@@ -272,3 +272,12 @@ def test_an_unknown_condition_names_the_path_and_the_close_match() -> None:
         check_tenants(_tenants(residency_class="eu_personal", conditions=["scc", "tia"]))
     assert info.value.path == "tenants[2].conditions[0]"
     assert "unknown condition 'scc'; did you mean 'sccs'?" in str(info.value)
+
+
+def test_an_unknown_inference_condition_is_rejected_at_load_not_mid_run() -> None:
+    from dctwin.scenario import load_scenario
+
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("morocco-500mw", **{"scheduler.inference_conditions": ["sccs", "tias"]})
+    assert info.value.path == "scheduler.inference_conditions[1]"
+    assert "unknown condition 'tias'; did you mean 'tia'?" in str(info.value)

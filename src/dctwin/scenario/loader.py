@@ -19,7 +19,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from dctwin.errors import CatalogError, ScenarioError
-from dctwin.scenario.residency import check_tenants
+from dctwin.scenario.residency import check_conditions, check_tenants
 from dctwin.scenario.schema import HardwareSpec, Scenario
 
 __all__ = [
@@ -171,6 +171,7 @@ def scenario_from_dict(data: Mapping[str, Any], base_dir: Path | None = None) ->
         raise ScenarioError(format_validation_error(exc)) from None
     _check_catalog_references(scenario)
     check_tenants(scenario.tenants)
+    check_conditions(scenario.scheduler.inference_conditions, "scheduler.inference_conditions")
     _check_job_mixes(scenario)
     _check_prices(scenario)
     if base_dir is not None:

@@ -39,6 +39,7 @@ __all__ = [
     "ResidencyClass",
     "Rule",
     "SiteJurisdiction",
+    "check_conditions",
     "check_tenants",
     "residency_catalogue",
     "residency_catalogue_from_dict",
@@ -425,9 +426,31 @@ def check_tenants(tenants: Sequence[Tenant], catalogue: ResidencyCatalogue | Non
                 f"unknown residency class {tenant.residency_class!r}; {fix}",
                 path=f"tenants[{i}].residency_class",
             )
-        for k, cond in enumerate(tenant.conditions):
-            if cond not in cat.conditions:
-                raise ScenarioError(
-                    f"unknown condition {cond!r}; {_close(cond, cat.conditions)}",
-                    path=f"tenants[{i}].conditions[{k}]",
-                )
+        check_conditions(tenant.conditions, f"tenants[{i}].conditions", cat)
+
+
+def check_conditions(
+    conditions: Sequence[str], path: str, catalogue: ResidencyCatalogue | None = None
+) -> None:
+    """Check that every condition on file is one of the catalogue's.
+
+    Parameters
+    ----------
+    conditions
+        Condition names, e.g. ``["sccs", "tia"]``.
+    path
+        Field path of the list, e.g. ``"scheduler.inference_conditions"``.
+    catalogue
+        Residency catalogue; default the built-in one.
+
+    Raises
+    ------
+    ScenarioError
+        At the first unknown name, with its path (``path[k]``) and the closest known name.
+    """
+    cat = catalogue if catalogue is not None else residency_catalogue()
+    for k, cond in enumerate(conditions):
+        if cond not in cat.conditions:
+            raise ScenarioError(
+                f"unknown condition {cond!r}; {_close(cond, cat.conditions)}", path=f"{path}[{k}]"
+            )
