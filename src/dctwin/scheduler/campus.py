@@ -389,10 +389,7 @@ def _inference_summary(
     served = service.requests_served_per_s.sum(axis=0)  # (n, regions)
     dropped = service.requests_dropped_per_s.sum(axis=0)
     total = served + dropped
-    weights = service.requests_served_per_s + service.requests_dropped_per_s
-    attained = (
-        float((service.slo_attainment_frac * weights).sum() / weights.sum()) if weights.sum() > 0 else 1.0
-    )
+    attained = service.overall_slo_attainment_frac()
     tokens = (
         (service.prompt_tokens_served_per_s + service.output_tokens_served_per_s).sum()
         * service.dt_h
@@ -417,9 +414,8 @@ def _region_table(
     rules: Sequence[str],
     rtt: np.ndarray,
 ) -> pd.DataFrame:
+    attained = service.region_slo_attainment_frac()
     w = service.requests_served_per_s + service.requests_dropped_per_s  # (classes, n, regions)
-    attained = np.divide((service.slo_attainment_frac * w).sum(axis=(0, 1)), w.sum(axis=(0, 1)),
-                         out=np.ones(len(regions)), where=w.sum(axis=(0, 1)) > 0)  # fmt: skip
     served = service.requests_served_per_s.sum(axis=(0, 1))
     p99 = (
         np.nanmax(service.ttft_p99_ms, axis=(0, 1))
@@ -485,14 +481,6 @@ def _outage_steps_frac(reach: Reach) -> float:
     return float(np.mean(np.any(reach.site_city_rtt_ms != intact[None], axis=(1, 2))))
 
 
-def _attainment_by_region(service: InferenceService) -> np.ndarray:
-    w = service.requests_served_per_s + service.requests_dropped_per_s
-    total = w.sum(axis=(0, 1))
-    return np.divide(
-        (service.slo_attainment_frac * w).sum(axis=(0, 1)), total, out=np.ones(total.shape), where=total > 0
-    )
-
-
 def _mean_where_finite(rtt_ms: np.ndarray) -> np.ndarray:
     """Mean over steps of the finite RTTs per region; NaN where a region is never reachable. [ms]"""
     ok = np.isfinite(rtt_ms)
@@ -522,7 +510,7 @@ def _reach_columns(
             "rtt_as_run_max_ms": np.max(carried_rtt, axis=0, initial=0.0),
             "unreachable_frac": np.mean(~np.isfinite(carried_rtt), axis=0) if len(carried_rtt) else 0.0,
             "network_carried_frac": carried.mean(axis=0) if len(carried) else 1.0,
-            "slo_attainment_intact_frac": _attainment_by_region(intact),
+            "slo_attainment_intact_frac": intact.region_slo_attainment_frac(),
         }
     )
 
@@ -535,6 +523,6 @@ def _outage_table(
     cables = sorted({o.cable for o in reach.net.config.outages})
     frame = outage_comparison(reach.net, cables).set_index("city").loc[[r.slug for r in regions]]
     frame["cables_cut"] = "+".join(cables)
-    frame["slo_attainment_intact_frac"] = _attainment_by_region(intact)
-    frame["slo_attainment_as_run_frac"] = _attainment_by_region(service)
+    frame["slo_attainment_intact_frac"] = intact.region_slo_attainment_frac()
+    frame["slo_attainment_as_run_frac"] = service.region_slo_attainment_frac()
     return frame.reset_index()

@@ -1023,6 +1023,12 @@ class InferenceService:
         out: np.ndarray = np.divide(met, total, out=np.ones(total.shape), where=total > 0)
         return out
 
+    def overall_slo_attainment_frac(self) -> float:
+        """Share of all requests (every region and class) meeting their SLO over the run. [frac]"""
+        offered = self.requests_served_per_s + self.requests_dropped_per_s
+        total = float(offered.sum())
+        return float((offered * self.slo_attainment_frac).sum()) / total if total > 0 else 1.0
+
     def __repr__(self) -> str:
         return (
             f"InferenceService({len(self.times_utc)} steps × {len(self.regions)} regions, "
