@@ -186,3 +186,11 @@ def test_a_price_for_a_misspelt_hardware_is_rejected(dotted: str, expected: str)
 
     with pytest.raises(ScenarioError, match=expected + r".*did you mean 'gb200-nvl72'"):
         load_scenario("morocco-500mw", **{dotted: 6.0})
+
+
+def test_a_price_year_without_euro_inflation_is_rejected_at_load() -> None:
+    """Not after a year of simulation: the energy catalogue (EUR 2020) must reach 2035."""
+    from dctwin.scenario import load_scenario
+
+    with pytest.raises(ScenarioError, match=r"economics\.fx\.eur_inflation_frac: no euro inflation for 2026"):
+        load_scenario("morocco-500mw", **{"economics.currency_year": 2035})

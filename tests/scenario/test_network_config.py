@@ -228,3 +228,32 @@ def test_the_network_block_round_trips_through_toml() -> None:
         '[[outages]]\ncable = "loukkos"\nstart_utc = 2026-03-01T00:00:00Z\nend_utc = 2026-03-02\n'
     )
     assert NetworkConfig.model_validate(native).outages[0].end_utc == dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+
+
+def test_a_network_file_next_to_the_scenario_loads_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib import resources
+
+    from dctwin.scenario import load_scenario, scenario_to_toml
+
+    (tmp_path / "nets").mkdir()
+    own = resources.files("dctwin.scenario").joinpath("data", "network", "emea.toml").read_text()
+    (tmp_path / "nets" / "mynet.toml").write_text(own)
+    text = scenario_to_toml(load_scenario("morocco-500mw")).replace(
+        'data = "emea"', 'data = "nets/mynet.toml"'
+    )
+    (tmp_path / "campus.toml").write_text(text)
+    monkeypatch.chdir("/")
+    scenario = load_scenario(tmp_path / "campus.toml")
+    assert scenario.network.data == str(tmp_path / "nets" / "mynet.toml")
+
+
+def test_a_network_blocks_own_check_names_the_whole_field_path() -> None:
+    from dctwin.scenario import load_scenario
+
+    outage = {"cable": "sea-me-we-3", "start_utc": "2026-01-01", "end_utc": "2026-01-02"}
+    with pytest.raises(
+        ScenarioError, match=r"\(1 problem\): network\.outages\[0\]\.cable: cable 'sea-me-we-3'"
+    ):
+        load_scenario("morocco-500mw", **{"network.outages": [outage]})

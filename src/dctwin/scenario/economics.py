@@ -173,7 +173,7 @@ class AssetLives(Model):
         if value != math.floor(value):
             raise ValueError(
                 f"must be a whole number of years, got {value:g} yr; round it to "
-                f"{math.floor(value):g} or {math.ceil(value):g} yr (the cash flows are yearly)"
+                f"{max(1, math.floor(value)):g} or {math.ceil(value):g} yr (the cash flows are yearly)"
             )
         return value
 

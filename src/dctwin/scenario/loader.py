@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from functools import cache
@@ -158,13 +159,15 @@ def scenario_from_dict(data: Mapping[str, Any], base_dir: Path | None = None) ->
     data
         The scenario as nested dicts and lists.
     base_dir
-        Directory that relative weather-file paths are resolved against.
+        Directory that relative file paths (weather, trace, ``network.data``) are resolved
+        against.
 
     Raises
     ------
     ScenarioError
         Listing every invalid field with its path, value, unit and a fix.
     """
+    data = _absolutise_network_data(data, base_dir)
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
@@ -194,7 +197,13 @@ def _check_catalog_references(scenario: Scenario) -> None:
 
 
 def _check_prices(scenario: Scenario) -> None:
-    """Every hardware installed has a rack price and a GPU-hour price; every price names a hardware."""
+    """Every hardware installed has a rack price and a GPU-hour price; every price names a hardware.
+
+    Also that the energy catalogue's euros can be brought to the campus price year (the
+    euro inflation of every year between is given), so a run cannot fail on it at the end.
+    """
+    if scenario.costs.currency == "EUR":
+        scenario.economics.fx.eur_price_factor(scenario.costs.currency_year, scenario.economics.currency_year)
     catalog = set(hardware_catalog(scenario))
     for path, priced in (
         ("economics.hardware", scenario.economics.hardware),
@@ -252,11 +261,24 @@ def _check_turbine(turbine_type: str, path: str) -> None:
         )
 
 
+def _absolutise_network_data(data: Mapping[str, Any], base_dir: Path | None) -> Mapping[str, Any]:
+    """``network.data`` as a file path relative to the scenario file, made absolute.
+
+    Done before validation, because validating the network block reads that file.
+    """
+    network = data.get("network")
+    path = network.get("data") if isinstance(network, Mapping) else None
+    if (
+        base_dir is None
+        or not isinstance(path, str)
+        or not path.endswith(".toml")
+        or Path(path).is_absolute()
+    ):
+        return data
+    return {**data, "network": {**network, "data": str((base_dir / path).resolve())}}  # type: ignore[dict-item]
+
+
 def _absolutise_weather_paths(scenario: Scenario, base_dir: Path) -> Scenario:
-    data = scenario.network.data
-    if data.endswith(".toml") and not Path(data).is_absolute():
-        network = scenario.network.model_copy(update={"data": str((base_dir / data).resolve())})
-        scenario = scenario.model_copy(update={"network": network})
     trace = scenario.jobs.trace_path
     if trace and not Path(trace).is_absolute():
         jobs = scenario.jobs.model_copy(update={"trace_path": str((base_dir / trace).resolve())})
@@ -272,6 +294,10 @@ def _absolutise_weather_paths(scenario: Scenario, base_dir: Path) -> Scenario:
 
 
 # ------------------------------------------------------------------ error messages
+#: ``outages[0].cable: …`` at the start of a model validator's message: the field inside the block.
+_INNER_PATH = re.compile(r"^([A-Za-z_]\w*(?:\[\d+\])*(?:\.[A-Za-z_]\w*(?:\[\d+\])*)*): ")
+
+
 def format_validation_error(exc: ValidationError) -> str:
     """Turn a pydantic error into lines of ``path: problem, got value unit; fix``."""
     lines = []
@@ -279,7 +305,11 @@ def format_validation_error(exc: ValidationError) -> str:
         loc = tuple(err["loc"])
         path = _dotted(loc)
         unit = _unit_at(Scenario, loc)
-        lines.append(f"{path}: {_explain(err, unit, loc)}")
+        message = _explain(err, unit, loc)
+        inner = _INNER_PATH.match(message)  # a block's own check that names its field first
+        if inner and loc:
+            path, message = f"{path}.{inner.group(1)}", message[inner.end() :]
+        lines.append(f"{path}: {message}")
     count = len(lines)
     head = f"scenario invalid ({count} problem{'s' if count > 1 else ''}): "
     return head + "; ".join(lines)
