@@ -110,11 +110,7 @@ def annuity_factor(wacc_frac: float, lifetime_yr: float) -> float:
     >>> annuity_factor(0.0, 20)
     0.05
     """
-    if lifetime_yr <= 0:
-        raise ValueError(f"lifetime_yr must be > 0, got {lifetime_yr} yr")
-    if wacc_frac == 0:
-        return 1.0 / lifetime_yr
-    return wacc_frac / (1.0 - (1.0 + wacc_frac) ** -lifetime_yr)
+    return float(_crf(wacc_frac, lifetime_yr))
 
 
 def annualised_cost_per_unit(

@@ -329,8 +329,8 @@ def _network_section(results: Results) -> str:
     if cuts is not None:
         parts += [
             "<h3>N−1: each cable cut on its own</h3>",
-            '<p class="note">Every other cable intact; capacity lost is the capacity within the RTT '
-            "budget that the cities lose, summed over the cities.</p>",
+            '<p class="note">Every other cable intact; the capacity column is the largest loss of '
+            "deliverable capacity to one city (cities share links, so their losses do not add).</p>",
             _records_html(cuts),
         ]
     outages = outage_table(results)
