@@ -56,6 +56,7 @@ __all__ = [
     "annuity_factor",
     "asset_lives_yr",
     "campus_cash_flows",
+    "capex_lines",
     "depreciation_schedule",
     "discounted_payback_yr",
     "energy_costs_usd",
@@ -511,49 +512,195 @@ class CostBreakdown:
 
 # ----------------------------------------------------------------- capex and lives
 def energy_costs_usd(amount: float, economics: CampusEconomics, energy_costs: CostAssumptions) -> float:
-    """An amount of the energy catalogue (its currency and price year) in model USD. [USD]
+    """An amount of the energy catalogue (its currency and price year) in model USD.
 
     EUR of ``energy_costs.currency_year`` are first brought to ``economics.currency_year``
     with the euro-area inflation of ``economics.fx.eur_inflation_frac``, then converted at
     ``usd_per_eur`` (real prices throughout).
+
+    Parameters
+    ----------
+    amount
+        In the energy catalogue's currency and price year. [EUR or USD]
+    economics
+        The model's price year and FX rates.
+    energy_costs
+        The energy catalogue (its ``currency`` and ``currency_year``).
+
+    Returns
+    -------
+    float
+        The amount in constant USD of ``economics.currency_year``. [USD]
     """
     if energy_costs.currency == "EUR":
         amount *= economics.fx.eur_price_factor(energy_costs.currency_year, economics.currency_year)
     return economics.fx.to_usd(amount, energy_costs.currency)
 
 
+@dataclass(frozen=True)
+class CapexLine:
+    """One line of what a year places in service: quantity × unit cost × factor.
+
+    Attributes
+    ----------
+    asset_class
+        One of :data:`ASSET_CLASSES`.
+    item
+        What is bought, e.g. ``"gb200-nvl72 racks"``.
+    quantity
+        How many, in ``unit`` (racks, MW IT, MW AC, MWh, USD of racks).
+    unit
+        Unit of ``quantity``.
+    unit_cost_usd
+        Cost of one ``unit``. [USD/unit]
+    factor
+        Adjustments (liquid-cooling premium, soft costs, fabric share of rack capex). [1]
+    sources
+        ``(catalogue file, dotted key, value used)`` of every input of the line, first the
+        unit cost's.
+    note
+        How the factor or the zero cost comes about, in words (empty if nothing to say).
+    """
+
+    asset_class: str
+    item: str
+    quantity: float
+    unit: str
+    unit_cost_usd: float
+    factor: float
+    sources: tuple[tuple[str, str, float], ...]
+    note: str = ""
+
+    @property
+    def capex_usd(self) -> float:
+        """quantity × unit cost × factor. [USD]"""
+        return self.quantity * self.unit_cost_usd * self.factor
+
+
+_CAMPUS_COSTS, _ENERGY_COSTS = "campus_costs.toml", "costs.toml"
+
+
+def capex_lines(
+    year: YearInputs, economics: CampusEconomics, energy_costs: CostAssumptions, *, owned: bool | None = None
+) -> list[CapexLine]:
+    """What a year places in service, line by line (the one place capex is computed).
+
+    Parameters
+    ----------
+    year
+        The placement: racks by hardware [rack], IT MW [MW], energy assets [MW, MWh].
+    economics
+        Rack prices, facility costs per IT MW, energy supply (owned or PPA), FX.
+    energy_costs
+        The energy catalogue (PV, wind, battery capex per kW or kWh, its currency and year).
+    owned
+        Whether the energy assets are the campus's; default ``economics.energy_supply ==
+        "owned"``. With a PPA they are the supplier's and cost the campus nothing up front.
+
+    Returns
+    -------
+    list of CapexLine
+        Racks per hardware, storage, fabric, M&E and building per IT MW, then the energy
+        assets placed (with a zero unit cost under a PPA).
+    """
+    fac = economics.facility
+    racks = {hw: n for hw, n in sorted(year.racks_added.items()) if n}
+    lines = [
+        CapexLine("it", f"{hw} racks", float(n), "rack", economics.rack_usd(hw), 1.0,
+                  ((_CAMPUS_COSTS, f"hardware.{hw}.rack_usd", economics.rack_usd(hw)),))
+        for hw, n in racks.items()
+    ]  # fmt: skip
+    rack_capex = sum(line.capex_usd for line in lines)
+    lines.append(
+        CapexLine("it", "storage per rack", float(sum(racks.values())), "rack", fac.storage_usd_per_rack, 1.0,
+                  ((_CAMPUS_COSTS, "facility.storage_usd_per_rack", fac.storage_usd_per_rack),))
+    )  # fmt: skip
+    lines.append(
+        CapexLine("network", "scale-out fabric", rack_capex, "USD of racks", 1.0,
+                  fac.network_frac_of_it_capex,
+                  ((_CAMPUS_COSTS, "facility.network_frac_of_it_capex", fac.network_frac_of_it_capex),),
+                  "factor: fabric share of the rack capex")
+    )  # fmt: skip
+    factor = (1.0 + fac.liquid_cooling_premium_frac * year.liquid_cooled_frac) * (1.0 + fac.soft_cost_frac)
+    note = (
+        f"factor (1 + {fac.liquid_cooling_premium_frac:g} liquid premium × {year.liquid_cooled_frac:.3f} "
+        f"liquid-cooled) × (1 + {fac.soft_cost_frac:g} soft costs)"
+    )
+    adjust = (
+        (_CAMPUS_COSTS, "facility.liquid_cooling_premium_frac", fac.liquid_cooling_premium_frac),
+        (_CAMPUS_COSTS, "facility.soft_cost_frac", fac.soft_cost_frac),
+    )
+    for cls, key, label in (
+        ("power_cooling", "power_cooling_usd_per_it_mw", "power and cooling (M&E)"),
+        ("building", "building_usd_per_it_mw", "shell, site and offices"),
+    ):
+        usd = float(getattr(fac, key))
+        sources = ((_CAMPUS_COSTS, f"facility.{key}", usd), *adjust)
+        lines.append(CapexLine(cls, label, year.it_mw_added, "MW IT", usd, factor, sources, note))
+    own = economics.energy_supply == "owned" if owned is None else owned
+    usd_per_k = energy_costs_usd(1.0, economics, energy_costs) * 1000.0  # per kW(h) → per MW(h)
+    mounting, y = year.solar_mounting, year
+    solar = energy_costs.solar(mounting)
+    for cls, item, qty, unit, table, key, per_k in (
+        ("solar", f"PV ({mounting})", y.solar_ac_mw_added, "MW AC", f"solar_{mounting}", "capex_per_kw",
+         solar.capex_per_kw),
+        ("wind", "onshore wind", y.wind_mw_added, "MW", "onwind", "capex_per_kw",
+         energy_costs.onwind.capex_per_kw),
+        ("battery_storage", "battery energy", y.battery_energy_mwh_added, "MWh", "battery_storage",
+         "capex_per_kwh", energy_costs.battery_storage.capex_per_kwh),
+        ("battery_inverter", "battery power", y.battery_power_mw_added, "MW", "battery_inverter",
+         "capex_per_kw", energy_costs.battery_inverter.capex_per_kw),
+    ):  # fmt: skip
+        if qty <= 0:
+            continue
+        note = "" if own else "PPA: the supplier's asset (economics.energy_supply = 'ppa')"
+        unit_usd = per_k * usd_per_k if own else 0.0
+        lines.append(
+            CapexLine(cls, item, qty, unit, unit_usd, 1.0, ((_ENERGY_COSTS, f"{table}.{key}", per_k),), note)
+        )
+    return lines
+
+
 def placed_capex_usd(
     year: YearInputs, economics: CampusEconomics, energy_costs: CostAssumptions, *, owned: bool | None = None
 ) -> dict[str, float]:
-    """Capex of what a year places in service, by asset class. [USD]
+    """Capex of what a year places in service, by asset class: the :func:`capex_lines` summed.
 
-    ``owned`` defaults to ``economics.energy_supply == "owned"``; with a PPA the energy
-    assets are the supplier's and cost the campus nothing up front.
+    Parameters
+    ----------
+    year, economics, energy_costs, owned
+        As :func:`capex_lines`.
+
+    Returns
+    -------
+    dict
+        Asset class (every one of :data:`ASSET_CLASSES`) → capex. [USD]
     """
-    fac = economics.facility
-    racks = {hw: n for hw, n in year.racks_added.items() if n}
-    rack_capex = sum(n * economics.rack_usd(hw) for hw, n in racks.items())
-    it_mw = year.it_mw_added * (1.0 + fac.liquid_cooling_premium_frac * year.liquid_cooled_frac)
-    it_mw *= 1.0 + fac.soft_cost_frac
-    out = {
-        "it": rack_capex + fac.storage_usd_per_rack * sum(racks.values()),
-        "network": rack_capex * fac.network_frac_of_it_capex,
-        "power_cooling": it_mw * fac.power_cooling_usd_per_it_mw,
-        "building": it_mw * fac.building_usd_per_it_mw,
-    }
-    own = economics.energy_supply == "owned" if owned is None else owned
-    usd = energy_costs_usd(1.0, economics, energy_costs) * 1000.0 if own else 0.0  # per kW → per MW
-    out["solar"] = usd * year.solar_ac_mw_added * energy_costs.solar(year.solar_mounting).capex_per_kw
-    out["wind"] = usd * year.wind_mw_added * energy_costs.onwind.capex_per_kw
-    out["battery_storage"] = usd * year.battery_energy_mwh_added * energy_costs.battery_storage.capex_per_kwh
-    out["battery_inverter"] = usd * year.battery_power_mw_added * energy_costs.battery_inverter.capex_per_kw
+    out = dict.fromkeys(ASSET_CLASSES, 0.0)
+    for line in capex_lines(year, economics, energy_costs, owned=owned):
+        out[line.asset_class] += line.capex_usd
     return out
 
 
 def asset_lives_yr(
     economics: CampusEconomics, energy_costs: CostAssumptions, solar_mounting: str = "single_axis"
 ) -> dict[str, float]:
-    """Life of each asset class: campus classes from ``economics``, energy from ``costs``. [yr]"""
+    """Life of each asset class: campus classes from ``economics``, energy from ``costs``.
+
+    Parameters
+    ----------
+    economics
+        Campus asset lives (IT, network, M&E, building).
+    energy_costs
+        Energy asset lifetimes (PV by mounting, wind, battery storage and inverter).
+    solar_mounting
+        ``"single_axis"`` or ``"fixed"``.
+
+    Returns
+    -------
+    dict
+        Asset class → life. [yr]
+    """
     lives = economics.lives
     return {
         "it": lives.it_yr,

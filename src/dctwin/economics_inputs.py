@@ -31,7 +31,7 @@ from dctwin.economics import (
     EconomicsResult,
     YearInputs,
     campus_cash_flows,
-    energy_costs_usd,
+    capex_lines,
     phase_cost_per_gpu_h,
     sensitivity_table,
 )
@@ -51,13 +51,17 @@ __all__ = [
 ]
 
 HOURS_PER_YEAR_H = 8760.0
-_CAMPUS = "campus_costs.toml"
-_ENERGY = "costs.toml"
-_KW, _KWH = "capex_per_kw", "capex_per_kwh"
 
 
 def placed_in_service(results: Results, phases: set[str] | None = None) -> dict[str, Any]:
     """What the build steps of ``phases`` (default: every phase up to the run's) put in service.
+
+    Parameters
+    ----------
+    results
+        A twin run (its fleet blocks per site and its scenario's build steps).
+    phases
+        Phase names whose build steps count; ``None`` = every phase up to the run's.
 
     Returns
     -------
@@ -97,10 +101,20 @@ def placed_in_service(results: Results, phases: set[str] | None = None) -> dict[
 
 
 def annual_scale(results: Results) -> float:
-    """Factor from the run's span to one year: 8760 h ÷ (steps × Δt). [1]
+    """Factor from the run's span to one year: 8760 h ÷ (steps × Δt).
 
     A run of a representative week or a full year gives yearly figures alike; a leap
     year's 8784 h count as 8760 (real prices per year, not per calendar day).
+
+    Parameters
+    ----------
+    results
+        A twin run.
+
+    Returns
+    -------
+    float
+        The scale; 1 for an empty run. [1]
     """
     series = results.timeseries
     if series.empty:
@@ -215,15 +229,6 @@ def _with_contract_mix(shares: dict[str, float], mix: ProductMix) -> dict[str, f
 
 
 # ----------------------------------------------------------------- traceable capex
-def _row(
-    cls: str, item: str, qty: float, unit: str, unit_usd: float, factor: float, source: str
-) -> dict[str, Any]:
-    return {
-        "asset_class": cls, "item": item, "quantity": qty, "unit": unit, "unit_cost_usd": unit_usd,
-        "factor": factor, "capex_usd": qty * unit_usd * factor, "source": source,
-    }  # fmt: skip
-
-
 def capex_table(year: YearInputs, scenario: Scenario) -> pd.DataFrame:
     """What a year places in service, line by line, with the source of every unit cost.
 
@@ -237,65 +242,21 @@ def capex_table(year: YearInputs, scenario: Scenario) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``asset_class``, ``item``, ``quantity`` (in ``unit``), ``unit_cost_usd``, ``factor``
-        (adjustments such as the liquid-cooling premium and soft costs), ``capex_usd`` =
-        quantity × unit cost × factor, and ``source`` (the catalogue comment, or
-        ``scenario override``). Its sum per class equals :func:`dctwin.economics.placed_capex_usd`.
+        The :func:`dctwin.economics.capex_lines`: ``asset_class``, ``item``, ``quantity`` (in
+        ``unit``), ``unit_cost_usd``, ``factor``, ``capex_usd`` = quantity × unit cost ×
+        factor, and ``source``: the catalogue comment of each input (``scenario override``
+        where the scenario changed it), then the note on the factor.
     """
-    econ, costs = scenario.economics, scenario.costs
-    fac = econ.facility
     rows = []
-    racks = {hw: n for hw, n in year.racks_added.items() if n}
-    rack_capex = 0.0
-    for hw, n in sorted(racks.items()):
-        usd = econ.rack_usd(hw)
-        rack_capex += n * usd
-        src = source_of(_CAMPUS, f"hardware.{hw}.rack_usd", usd)
-        rows.append(_row("it", f"{hw} racks", n, "rack", usd, 1.0, src))
-    n_racks = float(sum(racks.values()))
-    src = source_of(_CAMPUS, "facility.storage_usd_per_rack", fac.storage_usd_per_rack)
-    rows.append(_row("it", "storage per rack", n_racks, "rack", fac.storage_usd_per_rack, 1.0, src))
-    src = source_of(_CAMPUS, "facility.network_frac_of_it_capex", fac.network_frac_of_it_capex)
-    rows.append(
-        _row(
-            "network", "scale-out fabric", rack_capex, "USD of racks", fac.network_frac_of_it_capex, 1.0, src
-        )
-    )
-    liquid = 1.0 + fac.liquid_cooling_premium_frac * year.liquid_cooled_frac
-    factor = liquid * (1.0 + fac.soft_cost_frac)
-    adjust = (
-        f" × (1 + {fac.liquid_cooling_premium_frac:g} liquid premium × {year.liquid_cooled_frac:.3f} "
-        f"liquid-cooled) × (1 + {fac.soft_cost_frac:g} soft costs): "
-        + source_of(_CAMPUS, "facility.liquid_cooling_premium_frac", fac.liquid_cooling_premium_frac)
-        + " | "
-        + source_of(_CAMPUS, "facility.soft_cost_frac", fac.soft_cost_frac)
-    )
-    for cls, key, label in (
-        ("power_cooling", "power_cooling_usd_per_it_mw", "power and cooling (M&E)"),
-        ("building", "building_usd_per_it_mw", "shell, site and offices"),
-    ):
-        usd = float(getattr(fac, key))
-        src = source_of(_CAMPUS, f"facility.{key}", usd) + adjust
-        rows.append(_row(cls, label, year.it_mw_added, "MW IT", usd, factor, src))
-    own = econ.energy_supply == "owned"
-    fx = energy_costs_usd(1.0, econ, costs)
-    mounting, y = year.solar_mounting, year
-    energy = (
-        ("solar", f"PV ({mounting})", y.solar_ac_mw_added, "MW AC", f"solar_{mounting}", _KW),
-        ("wind", "onshore wind", y.wind_mw_added, "MW", "onwind", _KW),
-        ("battery_storage", "battery energy", y.battery_energy_mwh_added, "MWh", "battery_storage", _KWH),
-        ("battery_inverter", "battery power", y.battery_power_mw_added, "MW", "battery_inverter", _KW),
-    )  # fmt: skip
-    for cls, item, qty, unit, table, key in energy:
-        if qty <= 0:
-            continue
-        per_k = float(
-            getattr(costs.solar(year.solar_mounting) if cls == "solar" else getattr(costs, table), key)
-        )
-        src = source_of(_ENERGY, f"{table}.{key}", per_k)
-        if not own:
-            src = f"PPA: the supplier's asset (economics.energy_supply = 'ppa'); {src}"
-        rows.append(_row(cls, item, qty, unit, per_k * 1000.0 * fx if own else 0.0, 1.0, src))
+    for line in capex_lines(year, scenario.economics, scenario.costs):
+        cited = " | ".join(source_of(file, key, value) for file, key, value in line.sources)
+        rows.append(
+            {
+                "asset_class": line.asset_class, "item": line.item, "quantity": line.quantity,
+                "unit": line.unit, "unit_cost_usd": line.unit_cost_usd, "factor": line.factor,
+                "capex_usd": line.capex_usd, "source": f"{cited} [{line.note}]" if line.note else cited,
+            }
+        )  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -46,6 +46,10 @@ class Timeline:
         :func:`year_figures`.
     runs
         Phase name → the representative year's results.
+    cash
+        Cash flows of the whole ramp over the economics horizon and their KPIs.
+    sensitivity
+        One-at-a-time sensitivity of the ramp's NPV, IRR, payback, cost per GPU-hour.
     """
 
     years: pd.DataFrame
@@ -157,6 +161,11 @@ def year_figures(results: Results) -> dict[str, Any]:
     :func:`dctwin.economics_inputs.annual_scale`, so a run of a few representative days
     stands for its year; capacities and ratios are the run's.
 
+    Parameters
+    ----------
+    results
+        A twin run (any length).
+
     Returns
     -------
     dict
@@ -199,7 +208,21 @@ def year_figures(results: Results) -> dict[str, Any]:
 
 
 def representative_matches(scenario: Scenario, phase: str) -> bool:
-    """Whether ``scenario`` as configured already simulates ``phase``'s representative year."""
+    """Whether ``scenario`` as configured already simulates ``phase``'s representative year.
+
+    Parameters
+    ----------
+    scenario
+        A scenario with its ``time`` block as it would run.
+    phase
+        Phase name.
+
+    Returns
+    -------
+    bool
+        ``True`` when the scenario simulates ``phase`` over the same period, step and
+        length as the build-out would (its run can be reused).
+    """
     rep = _representative(scenario, phase, None)
     return scenario.phase == phase and scenario.time == rep.time
 
@@ -284,6 +307,20 @@ def year_inputs(
     A phase's build steps (and those of any phase online on the same 1 January that the
     plan skips) are placed in service in the first year the plan shows that phase;
     every year operates as its phase's representative run.
+
+    Parameters
+    ----------
+    scenario
+        The campus (its phase order).
+    plan
+        ``(calendar year, phase)`` per year, as :func:`phase_years` gives.
+    runs
+        Phase → its representative run.
+
+    Returns
+    -------
+    list of YearInputs
+        One per year of ``plan``, flows annualised [GPU·h, token, MWh per year].
     """
     order = [p.name for p in scenario.phases]
     placed_up_to = -1

@@ -149,6 +149,18 @@ def region_residency_class(region: Region, known: Sequence[str]) -> str:
     EU member states → ``eu_personal``; Morocco, Saudi Arabia, the UAE, Nigeria and South
     Africa → their personal-data classes (facts.md §6.2); elsewhere ``public`` (no class
     of our catalogue restricts it).
+
+    Parameters
+    ----------
+    region
+        The demand region (its ISO country code).
+    known
+        Residency classes of the catalogue (a class not in it falls back to ``public``).
+
+    Returns
+    -------
+    str
+        The residency class name.
     """
     name = "eu_personal" if region.eu_member else _REGION_CLASS.get(region.country_iso2, "public")
     return name if name in known else "public"

@@ -68,6 +68,11 @@ def job_stats(jobs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 def tenant_stats(result: ScheduleResult) -> pd.DataFrame:
     """Per tenant: jobs, GPU-hours (individual jobs + swarm), energy and its renewable share.
 
+    Parameters
+    ----------
+    result
+        The schedule (jobs table, swarm series, tenants).
+
     Returns
     -------
     pandas.DataFrame

@@ -41,7 +41,7 @@ from dctwin.scenario.inference import Region
 from dctwin.scenario.schema import Scenario, Site
 from dctwin.workload.inference import InferenceService
 
-__all__ = ["Reach", "carry", "n_minus_1", "outage_comparison", "plan_reach", "region_rtt_ms"]
+__all__ = ["Reach", "carry", "n_minus_1", "outage_comparison", "plan_reach", "region_rtt_ms", "with_carried"]
 
 
 def region_rtt_ms(share: np.ndarray, rtt_ms: np.ndarray) -> np.ndarray:
@@ -120,6 +120,24 @@ def plan_reach(
 ) -> Reach:
     """Build the route graph of the active sites and the RTT each region sees.
 
+    Parameters
+    ----------
+    scenario
+        Its ``network`` block (data, RTT model, outages).
+    sites
+        The active campus sites, in the order of ``share``'s columns.
+    regions
+        The demand regions, in the order of ``share``'s rows.
+    times_utc
+        The run's steps (tz-aware UTC), for the RTT as run under the outages.
+    share
+        Share of each region's demand served at each site, (n_regions, n_sites). [frac]
+
+    Returns
+    -------
+    Reach
+        The graph, the RTT per site and city, the planned (intact) and as-run RTT per region.
+
     Raises
     ------
     ScenarioError
@@ -156,6 +174,17 @@ def carry(
     reach: Reach, service: InferenceService, times_utc: pd.DatetimeIndex, outages: Sequence[object]
 ) -> tuple[np.ndarray, np.ndarray, TrafficResult]:
     """Carry the service's traffic over the links; what the network delivers, and how fast.
+
+    Parameters
+    ----------
+    reach
+        The route graph and the regions' shares per site (:func:`plan_reach`).
+    service
+        The inference service as served (requests and tokens per step and region).
+    times_utc
+        The run's steps (tz-aware UTC).
+    outages
+        Cable outages (:class:`dctwin.scenario.network.Outage`) in force during the run.
 
     Returns
     -------
@@ -196,6 +225,12 @@ def with_carried(service: InferenceService, carried_frac: np.ndarray) -> Inferen
         The service as the serving model computed it.
     carried_frac
         Share of each region's traffic the links carry, (n_steps, n_regions). [frac]
+
+    Returns
+    -------
+    InferenceService
+        With requests served [req/s], dropped [req/s], tokens served [token/s] and SLO
+        attainment [frac] scaled by the carried share; ``service`` itself when all is carried.
     """
     if np.all(carried_frac >= 1.0 - 1e-12):
         return service
@@ -213,6 +248,11 @@ def with_carried(service: InferenceService, carried_frac: np.ndarray) -> Inferen
 
 def n_minus_1(net: CampusNetwork) -> pd.DataFrame:
     """What cutting each cable alone does to the cities: the N−1 table.
+
+    Parameters
+    ----------
+    net
+        The intact route graph.
 
     Returns
     -------
@@ -250,6 +290,21 @@ def n_minus_1(net: CampusNetwork) -> pd.DataFrame:
 
 
 def outage_comparison(net: CampusNetwork, cables: Sequence[str]) -> pd.DataFrame:
-    """Per city, the intact network against all of ``cables`` cut (:func:`~dctwin.network.cut_comparison`)."""
+    """Per city, the intact network against all of ``cables`` cut.
+
+    Parameters
+    ----------
+    net
+        The intact route graph.
+    cables
+        Cable slugs cut together.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per city (column ``city``) with the columns of
+        :func:`dctwin.network.cut_comparison`: route, RTT [ms] and capacity [Gb/s] before and
+        after, RTT budget [ms], whether the SLO is met before and after.
+    """
     frame = cut_comparison(net, list(cables)).reset_index()
     return frame
