@@ -126,7 +126,9 @@ def test_lcoe_of_a_simple_plant_against_a_hand_computation() -> None:
     crf = 0.07 / (1.0 - 1.07**-25)
     by_hand = (1_000_000.0 * crf + 20_000.0) / (8760.0 * 0.30) + 2.0
     assert lcoe_per_mwh(1e6, 2e4, 2.0, 8760.0 * 0.30, 0.07, 25) == pytest.approx(by_hand)
-    assert by_hand == pytest.approx(42.26, abs=0.01)
+    assert by_hand == pytest.approx(
+        42.26, abs=0.01
+    )  # the same numbers in NREL's online sLCOE calculator form
 
 
 def test_lcoe_matches_energy_md_figures() -> None:
@@ -134,7 +136,9 @@ def test_lcoe_matches_energy_md_figures() -> None:
     pv = lcoe_per_mwh(571_000, 0.0229 * 571_000, 0.0, 8760 * np.array([0.267, 0.308]), 0.07, 40)
     assert pv == pytest.approx([23.9, 20.7], abs=0.1)
     wind = lcoe_per_mwh(1_383_000, 0.0122 * 1_383_000, 1.8, 8760 * 0.42, 0.07, 30)
-    assert 35.0 < wind < 38.0
+    assert wind == pytest.approx(
+        36.0, abs=0.7
+    )  # energy.md §4.3 rounds 128 k€/MW/yr ÷ 3,679 MWh + 1.8 to ≈ 36
 
 
 def test_straight_line_depreciation_sums_to_capex() -> None:
