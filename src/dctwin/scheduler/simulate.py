@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -126,6 +126,12 @@ class ScheduleResult:
         Scheduler events processed (arrivals, starts, ends, failures, preemptions, ticks).
     wall_s
         Wall time of the compiled core. [s]
+    policy
+        ``"power_aware"`` or ``"oblivious"``: how the run treated the power budget.
+    segments
+        With ``record_segments``: every running interval of every job (``job_row``,
+        ``start_s``, ``end_s`` [s], the NVLink ``domains`` it held and the GPUs in each,
+        ``domain_gpus``); ``None`` otherwise.
     """
 
     site_series: dict[str, pd.DataFrame]
@@ -135,7 +141,6 @@ class ScheduleResult:
     events: int
     wall_s: float
     policy: str = ""
-    notes: dict[str, float] = field(default_factory=dict)
     segments: pd.DataFrame | None = None
 
     def __repr__(self) -> str:

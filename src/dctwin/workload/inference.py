@@ -62,6 +62,7 @@ __all__ = [
     "inference_demand",
     "inference_it_power_mw",
     "local_diurnal_factors",
+    "prompt_tokens_for_prefill",
     "replica_throughput",
     "sample_token_lengths",
     "serve",
@@ -509,8 +510,8 @@ class _ClassServing:
 
     name: str
     prompt: TokenLengths
-    alpha_s: float  # prefill time per prompt token, linear part [s/token]
-    beta_s: float  # prefill time per prompt token², attention part [s/token²]
+    alpha_s_per_token: float  # prefill time per prompt token, linear part [s/token]
+    beta_s_per_token2: float  # prefill time per prompt token², attention part [s/token²]
     prefill_mean_s: float  # E[t_p] on an idle replica [s]
     prefill_sq_s2: float  # E[t_p²] [s²]
     decode_replica_s: float  # replica-seconds of decode per request at full batch [s]
@@ -536,8 +537,8 @@ def _class_constants(config: InferenceConfig, spec: HardwareSpec) -> list[_Class
             _ClassServing(
                 name=cls.name,
                 prompt=cls.prompt_tokens,
-                alpha_s=alpha,
-                beta_s=beta,
+                alpha_s_per_token=alpha,
+                beta_s_per_token2=beta,
                 prefill_mean_s=alpha * m1 + beta * m2,
                 prefill_sq_s2=alpha**2 * m2 + 2 * alpha * beta * m3 + beta**2 * m4,
                 decode_replica_s=o1 / decode_rate,
@@ -647,10 +648,43 @@ def _queue(lam: np.ndarray, replicas: np.ndarray, consts: list[_ClassServing]) -
     return _Queue(slowdown, wait_prob, theta, prefill, decode, stable)
 
 
-def _prefill_cdf(x_s: np.ndarray, prompt: TokenLengths, alpha_s: float, beta_s: float) -> np.ndarray:
+def prompt_tokens_for_prefill(
+    prefill_s: np.ndarray, alpha_s_per_token: float, beta_s_per_token2: float
+) -> np.ndarray:
+    """Prompt length whose idle-replica prefill takes ``prefill_s``: the root of αP + βP² = x.
+
+    Parameters
+    ----------
+    prefill_s
+        Prefill time, ≥ 0. [s]
+    alpha_s_per_token
+        Linear part of the prefill time per prompt token (weights). [s/token]
+    beta_s_per_token2
+        Quadratic part (attention over the prompt). [s/token²]
+
+    Returns
+    -------
+    numpy.ndarray
+        Prompt length, in the numerically stable form 2x / (α + √(α² + 4βx)). [token]
+
+    Examples
+    --------
+    >>> float(prompt_tokens_for_prefill(np.array(2.0 * 100 + 0.01 * 100**2), 2.0, 0.01))
+    100.0
+    """
+    x = np.asarray(prefill_s, dtype=float)
+    out: np.ndarray = (
+        2.0 * x / (alpha_s_per_token + np.sqrt(alpha_s_per_token**2 + 4.0 * beta_s_per_token2 * x))
+    )
+    return out
+
+
+def _prefill_cdf(
+    x_s: np.ndarray, prompt: TokenLengths, alpha_s_per_token: float, beta_s_per_token2: float
+) -> np.ndarray:
     """P(idle-replica prefill time ≤ x): invert αP + βP² = x for the prompt length."""
     x = np.maximum(x_s, 0.0)
-    p_star = 2.0 * x / (alpha_s + np.sqrt(alpha_s**2 + 4.0 * beta_s * x))
+    p_star = prompt_tokens_for_prefill(x, alpha_s_per_token, beta_s_per_token2)
     return np.where(x > 0, _clipped_cdf(p_star, prompt), 0.0)
 
 
@@ -697,10 +731,12 @@ _LOG_C = np.round(np.linspace(-9.0, 0.0, 181), 12)
 _P99 = 0.99
 
 
-def _continuous_cdf(x: np.ndarray, prompt: TokenLengths, alpha_s: float, beta_s: float) -> np.ndarray:
+def _continuous_cdf(
+    x: np.ndarray, prompt: TokenLengths, alpha_s_per_token: float, beta_s_per_token2: float
+) -> np.ndarray:
     """The part of P(τ ≤ x) from unclipped prompt lengths (no clip atoms)."""
     x = np.maximum(x, 0.0)
-    p_star = 2.0 * x / (alpha_s + np.sqrt(alpha_s**2 + 4.0 * beta_s * x))
+    p_star = prompt_tokens_for_prefill(x, alpha_s_per_token, beta_s_per_token2)
     lo, hi = np.log(prompt.min_tokens), np.log(prompt.max_tokens)
     with np.errstate(divide="ignore"):
         lp = np.clip(np.log(p_star), lo, hi)
@@ -710,9 +746,12 @@ def _continuous_cdf(x: np.ndarray, prompt: TokenLengths, alpha_s: float, beta_s:
 
 
 @lru_cache(maxsize=64)
-def _wait_tables(prompt: TokenLengths, alpha_s: float, beta_s: float) -> _WaitTables:
+def _wait_tables(prompt: TokenLengths, alpha_s_per_token: float, beta_s_per_token2: float) -> _WaitTables:
     lo, hi = prompt.min_tokens, prompt.max_tokens
-    tau_lo, tau_hi = alpha_s * lo + beta_s * lo**2, alpha_s * hi + beta_s * hi**2
+    tau_lo, tau_hi = (
+        alpha_s_per_token * lo + beta_s_per_token2 * lo**2,
+        alpha_s_per_token * hi + beta_s_per_token2 * hi**2,
+    )
     mu, sd = prompt.log_mean, prompt.log_sd
     atom_lo = float(special.ndtr((np.log(lo) - mu) / sd))
     atom_hi = float(special.ndtr(-(np.log(hi) - mu) / sd))
@@ -724,9 +763,9 @@ def _wait_tables(prompt: TokenLengths, alpha_s: float, beta_s: float) -> _WaitTa
     nodes, weights = np.polynomial.legendre.leggauss(32)
     u = u_k + 0.5 * (u_end - u_k) * (nodes + 1.0)
     with np.errstate(divide="ignore"):
-        body = _continuous_cdf(x + np.log1p(-u) / k, prompt, alpha_s, beta_s) @ weights
+        body = _continuous_cdf(x + np.log1p(-u) / k, prompt, alpha_s_per_token, beta_s_per_token2) @ weights
     h_c = (1.0 - atom_lo - atom_hi) * u_k[..., 0] + 0.5 * (u_end - u_k)[..., 0] * body
-    f_c = _continuous_cdf(x[:, 0, 0], prompt, alpha_s, beta_s)
+    f_c = _continuous_cdf(x[:, 0, 0], prompt, alpha_s_per_token, beta_s_per_token2)
     d = np.maximum(f_c[:, None] - h_c, 0.0)
     # 99th percentile of W + τ for each (C, κ) node: bisection on log x over the whole grid,
     # P(W + τ ≤ x) = F(x) − C·min(D_c + atoms, F) with F and the atoms exact, D_c linear in log x.
@@ -743,7 +782,9 @@ def _wait_tables(prompt: TokenLengths, alpha_s: float, beta_s: float) -> _WaitTa
         w = pos - i
         xm = tau_hi * 10.0**mid
         f_m = (
-            _continuous_cdf(xm, prompt, alpha_s, beta_s) + atom_lo * (xm >= tau_lo) + atom_hi * (xm >= tau_hi)
+            _continuous_cdf(xm, prompt, alpha_s_per_token, beta_s_per_token2)
+            + atom_lo * (xm >= tau_lo)
+            + atom_hi * (xm >= tau_hi)
         )
         d_m = (
             (1 - w) * d[i, cols]
@@ -773,7 +814,7 @@ def _attainment(q: _Queue, slack_s: np.ndarray, c: _ClassServing) -> np.ndarray:
     f = np.where(ok, q.slowdown, 1.0)
     x = np.where(ok, slack_s, 1.0) / f  # slack in idle-replica prefill time
     kappa = np.where(ok, q.theta_per_s, 1.0) * f
-    cdf = _prefill_cdf(x, c.prompt, c.alpha_s, c.beta_s)
+    cdf = _prefill_cdf(x, c.prompt, c.alpha_s_per_token, c.beta_s_per_token2)
     d = _bilinear(tab.log_x, tab.log_k, tab.d, np.log10(x / tab.tau_hi_s), np.log10(kappa * tab.tau_hi_s))
     d = np.minimum(d + _atom_terms(x, kappa, tab.tau_lo_s, tab.tau_hi_s, tab.atom_lo, tab.atom_hi), cdf)
     out: np.ndarray = np.where(ok, cdf - q.wait_prob * d, 0.0)
@@ -842,11 +883,11 @@ def _replicas_for_slo(
     targets = np.empty((len(consts), m))
     for k, c in enumerate(consts):
         # Limit of an idle pool (f = 1, no wait): aim a little below it where the target is out of reach.
-        limit = _prefill_cdf(c.slo_s - rtt_s, c.prompt, c.alpha_s, c.beta_s)
+        limit = _prefill_cdf(c.slo_s - rtt_s, c.prompt, c.alpha_s_per_token, c.beta_s_per_token2)
         targets[k] = np.minimum(target, limit - _INFEASIBLE_SLACK_FRAC)
         # Prefill slowdown the target allows: f·t_p(P_target) ≤ slack → ρ_d ≤ 1 − 1/f_max.
         pq = _clipped_quantile(np.clip(targets[k], 1e-9, 1 - 1e-12), c.prompt)
-        f_max = (c.slo_s - rtt_s) / (c.alpha_s * pq + c.beta_s * pq**2)
+        f_max = (c.slo_s - rtt_s) / (c.alpha_s_per_token * pq + c.beta_s_per_token2 * pq**2)
         bound = np.where(f_max > 1.0, decode / (1.0 - 1.0 / np.where(f_max > 1.0, f_max, 2.0)), 0.0)
         r0 = np.where((lam[k] > 0) & (targets[k] > 0), np.maximum(r0, np.ceil(bound - 1e-9)), r0)
     r0 = np.where(total > 0, np.maximum(r0, 1.0), 0.0)
