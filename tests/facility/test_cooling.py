@@ -95,3 +95,15 @@ def test_water_use_by_heat_rejection_mode() -> None:
         np.full(2, 10.0), hot, CoolingDesign(heat_rejection="adiabatic"), 0.85, 20.0, 100.0
     )
     assert adia.water_l_per_h[0] == 0.0 and adia.water_l_per_h[1] > 0.0
+
+
+def test_it_limit_derates_above_the_design_dry_bulb_and_stays_within_the_feed() -> None:
+    """2 K above design: capacity × (1 − 2 k); PUE 1.25 on a 40 MW feed caps IT at 32 MW."""
+    from dctwin.facility.cooling import it_limit_mw
+
+    d = CoolingDesign()
+    t = np.array([d.design_dry_bulb_c - 5.0, d.design_dry_bulb_c + 2.0, d.design_dry_bulb_c])
+    limit = it_limit_mw(t, d, np.array([1.1, 1.1, 1.25]), it_capacity_mw=34.65, facility_power_limit_mw=40.0)
+    assert limit[0] == pytest.approx(34.65)
+    assert limit[1] == pytest.approx(34.65 * (1 - 2 * d.derate_frac_per_k))
+    assert limit[2] == pytest.approx(32.0)

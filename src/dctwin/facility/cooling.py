@@ -35,6 +35,7 @@ __all__ = [
     "chiller_cop",
     "chiller_share_frac",
     "facility_power",
+    "it_limit_mw",
     "pue_at_temperature",
 ]
 
@@ -205,6 +206,42 @@ def pue_at_temperature(
     return _pue(cooling, design)
 
 
+def it_limit_mw(
+    temp_air_c: np.ndarray,
+    design: CoolingDesign,
+    pue: np.ndarray,
+    it_capacity_mw: float,
+    facility_power_limit_mw: float,
+) -> np.ndarray:
+    """The most IT power the site can run at a temperature: derated capacity, within the feed.
+
+    Parameters
+    ----------
+    temp_air_c
+        Outdoor dry-bulb temperature. [°C]
+    design
+        Cooling design (design dry-bulb, derate per kelvin above it).
+    pue
+        PUE at that temperature (:func:`pue_at_temperature`). [1]
+    it_capacity_mw
+        Installed IT capacity. [MW]
+    facility_power_limit_mw
+        Built facility power. [MW]
+
+    Returns
+    -------
+    numpy.ndarray
+        ``min(derate(T) × it_capacity_mw, facility_power_limit_mw / PUE)``, with
+        ``derate = clip(1 − derate_frac_per_k × max(T − design_dry_bulb_c, 0), 0, 1)``. [MW]
+    """
+    t = np.asarray(temp_air_c, dtype=float)
+    derate = np.clip(1.0 - design.derate_frac_per_k * np.maximum(t - design.design_dry_bulb_c, 0.0), 0.0, 1.0)
+    out: np.ndarray = np.minimum(
+        derate * it_capacity_mw, facility_power_limit_mw / np.asarray(pue, dtype=float)
+    )
+    return out
+
+
 def _pue(cooling_per_it: np.ndarray, design: CoolingDesign) -> np.ndarray:
     return (1.0 + cooling_per_it + design.other_power_frac_of_it) / (1.0 - design.electrical_loss_frac)
 
@@ -248,8 +285,7 @@ def facility_power(
     demand = np.asarray(it_demand_mw, dtype=float)
     cooling_per_it, chiller_heat, water_l_per_mwh = _cooling_per_it(t, design, liquid_cooled_frac)
     pue = _pue(cooling_per_it, design)
-    derate = np.clip(1.0 - design.derate_frac_per_k * np.maximum(t - design.design_dry_bulb_c, 0.0), 0.0, 1.0)
-    it = np.minimum(np.minimum(demand, derate * it_capacity_mw), facility_power_limit_mw / pue)
+    it = np.minimum(demand, it_limit_mw(t, design, pue, it_capacity_mw, facility_power_limit_mw))
     facility = it * pue
     cooling = it * cooling_per_it
     other = it * design.other_power_frac_of_it

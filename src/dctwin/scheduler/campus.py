@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dctwin.dispatch import GridLimits
-from dctwin.facility.cooling import pue_at_temperature
+from dctwin.facility.cooling import it_limit_mw, pue_at_temperature
 from dctwin.facility.fleet import SiteFleet
 from dctwin.network import TrafficResult, routes
 from dctwin.scenario.inference import Region, load_regions
@@ -176,11 +176,8 @@ def _site_series(inputs: Sequence[SiteWorkloadInputs], n: int) -> tuple[list[np.
     for s in inputs:
         d = s.site.cooling
         p = pue_at_temperature(s.temp_air_c, d, s.fleet.liquid_cooled_frac)
-        derate = np.clip(
-            1.0 - d.derate_frac_per_k * np.maximum(s.temp_air_c - d.design_dry_bulb_c, 0.0), 0.0, 1.0
-        )
         pue.append(np.asarray(p, dtype=float))
-        limit.append(np.minimum(derate * s.fleet.it_capacity_mw, s.facility_power_mw / p))
+        limit.append(it_limit_mw(s.temp_air_c, d, p, s.fleet.it_capacity_mw, s.facility_power_mw))
     return pue, limit
 
 
