@@ -23,7 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from dctwin.supply.battery import BatteryLimits, BatteryParams, battery_step
+from dctwin.supply.battery import (
+    BatteryLimits,
+    BatteryParams,
+    battery_step,
+    discharge_available_mw,
+    retain_frac_per_step,
+)
 
 __all__ = [
     "DispatchResult",
@@ -102,7 +108,7 @@ def dispatch_site(
     supply = np.ascontiguousarray(clean_supply_mw, dtype=np.float64)
     load = np.ascontiguousarray(load_mw, dtype=np.float64)
     has_battery = battery.power_mw > 0.0 and battery.energy_mwh > 0.0
-    retain = (1.0 - battery.self_discharge_frac_per_day) ** (dt_h / 24.0)
+    retain = retain_frac_per_step(battery.self_discharge_frac_per_day, dt_h)
     flows = _dispatch_loop(
         supply, load, float(dt_h), has_battery, battery.limits(), retain,
         battery.initial_soc_frac * battery.energy_mwh,
@@ -248,7 +254,7 @@ class SiteDispatcher:
         self.battery = battery
         self.limits = battery.limits()
         self.has_battery = battery.power_mw > 0.0 and battery.energy_mwh > 0.0
-        self.retain = (1.0 - battery.self_discharge_frac_per_day) ** (dt_h / 24.0)
+        self.retain = retain_frac_per_step(battery.self_discharge_frac_per_day, dt_h)
         self.soc_mwh = battery.initial_soc_frac * battery.energy_mwh
         self.grid = grid
         self.served_mwh = 0.0
@@ -259,12 +265,12 @@ class SiteDispatcher:
         energy capacity above the SoC floor untouched. [MW]"""
         if not self.has_battery:
             return 0.0
-        floor = self.limits.soc_min_mwh + reserve_frac * self.battery.energy_mwh
-        soc = (
-            max(self.soc_mwh * self.retain, self.limits.soc_min_mwh) if self.soc_mwh > floor else self.soc_mwh
-        )
-        avail = max(soc - floor, 0.0) * self.limits.discharge_efficiency_frac / self.dt_h
-        return min(self.limits.power_mw, avail)
+        return float(
+            discharge_available_mw(
+                self.soc_mwh, self.limits.soc_min_mwh, reserve_frac * self.battery.energy_mwh, self.retain,
+                self.limits.power_mw, self.limits.discharge_efficiency_frac, self.dt_h,
+            )
+        )  # fmt: skip
 
     def step(self, supply_mw: float, load_mw: float) -> tuple[float, ...]:
         """Advance one step; returns ``charge, discharge, soc, import, export, curtailment, shed``."""

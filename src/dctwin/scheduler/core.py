@@ -74,7 +74,7 @@ from dctwin.scheduler.records import (
     Tenants,
     Work,
 )
-from dctwin.supply.battery import BatteryLimits
+from dctwin.supply.battery import BatteryLimits, discharge_available_mw
 
 __all__ = ["run_core"]
 
@@ -181,13 +181,10 @@ def _tick_end(
 
 @njit(cache=True)
 def _battery_available_mw(sites: Sites, s: int, dt_h: float) -> float:
-    if sites.battery_power_mw[s] <= 0:
-        return 0.0
-    floor = sites.soc_min_mwh[s] + sites.battery_reserve_mwh[s]
-    soc = sites.soc_mwh[s]
-    if soc > floor:
-        soc = max(soc * sites.retain[s], sites.soc_min_mwh[s])
-    return min(sites.battery_power_mw[s], max(soc - floor, 0.0) * sites.eta_d[s] / dt_h)
+    return discharge_available_mw(
+        sites.soc_mwh[s], sites.soc_min_mwh[s], sites.battery_reserve_mwh[s], sites.retain[s],
+        sites.battery_power_mw[s], sites.eta_d[s], dt_h,
+    )  # fmt: skip
 
 
 @njit(cache=True)

@@ -26,7 +26,7 @@ from dctwin.scheduler import core, records
 from dctwin.scheduler.placement import Domains, new_domains
 from dctwin.scheduler.structs import make_struct
 from dctwin.scheduler.topology import Topology
-from dctwin.supply.battery import BatteryParams
+from dctwin.supply.battery import BatteryParams, retain_frac_per_step
 from dctwin.workload.jobs import END_STATES, KINDS, QOS_CLASSES, JobTable, SwarmDemand
 
 __all__ = ["ScheduleInputs", "ScheduleResult", "SiteSeries", "simulate_schedule"]
@@ -285,7 +285,7 @@ def _sites(series: Sequence[SiteSeries], dt_h: float, config: SchedulerConfig) -
         soc_max_mwh=np.array([x.soc_max_mwh for x in b]),
         eta_c=np.array([x.charge_efficiency_frac for x in b]),
         eta_d=np.array([x.discharge_efficiency_frac for x in b]),
-        retain=np.array([(1.0 - x.self_discharge_frac_per_day) ** (dt_h / 24.0) for x in b]),
+        retain=np.array([retain_frac_per_step(x.self_discharge_frac_per_day, dt_h) for x in b]),
         soc_mwh=np.array([x.initial_soc_frac * x.energy_mwh for x in b]),
         import_limit_mw=np.array([float(s.grid.import_limit_mw) for s in series]),
         export_limit_mw=np.array([float(s.grid.export_limit_mw) for s in series]),

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from numba import njit
 
-__all__ = ["BatteryLimits", "BatteryParams", "battery_step"]
+__all__ = ["BatteryLimits", "BatteryParams", "battery_step", "discharge_available_mw", "retain_frac_per_step"]
 
 
 @dataclass(frozen=True)
@@ -148,3 +148,77 @@ def battery_step(
         discharge_mw = min(deficit_mw, limits.power_mw, avail_mw)
         return 0.0, discharge_mw, soc_mwh - discharge_mw * dt_h / eta
     return 0.0, 0.0, soc_mwh
+
+
+def retain_frac_per_step(self_discharge_frac_per_day: float, dt_h: float) -> float:
+    """Share of the stored energy left after one step of self-discharge.
+
+    Parameters
+    ----------
+    self_discharge_frac_per_day
+        Energy lost per day at rest. [frac/d]
+    dt_h
+        Step length. [h]
+
+    Returns
+    -------
+    float
+        ``(1 − self_discharge_frac_per_day) ** (dt_h / 24)``. [frac]
+
+    Examples
+    --------
+    >>> round(retain_frac_per_step(0.024, 24.0), 6), round(retain_frac_per_step(0.0, 1.0), 6)
+    (0.976, 1.0)
+    """
+    return float((1.0 - self_discharge_frac_per_day) ** (dt_h / 24.0))
+
+
+@njit(cache=True)
+def discharge_available_mw(
+    soc_mwh: float,
+    soc_min_mwh: float,
+    reserve_mwh: float,
+    retain_frac: float,
+    power_mw: float,
+    discharge_efficiency_frac: float,
+    dt_h: float,
+) -> float:
+    """Most the battery can deliver over the next step, keeping ``reserve_mwh`` above the floor.
+
+    Compiled with numba: the dispatcher and the scheduler's power budget both call it.
+
+    Parameters
+    ----------
+    soc_mwh
+        Stored energy now. [MWh]
+    soc_min_mwh
+        SoC floor. [MWh]
+    reserve_mwh
+        Energy above the floor kept untouched. [MWh]
+    retain_frac
+        Share left after the step's self-discharge (:func:`retain_frac_per_step`). [frac]
+    power_mw
+        Discharge power limit (0 = no battery). [MW]
+    discharge_efficiency_frac
+        Discharge efficiency. [frac]
+    dt_h
+        Step length. [h]
+
+    Returns
+    -------
+    float
+        ``min(P, max(E' − floor − reserve, 0) · η_d / Δt)`` with ``E'`` the SoC after
+        self-discharge (not below the floor). [MW]
+
+    Examples
+    --------
+    >>> discharge_available_mw(30.0, 4.0, 6.0, 1.0, 10.0, 0.9, 1.0)
+    10.0
+    >>> round(discharge_available_mw(12.0, 4.0, 6.0, 1.0, 10.0, 0.9, 1.0), 6)
+    1.8
+    """
+    if power_mw <= 0.0:
+        return 0.0
+    floor = soc_min_mwh + reserve_mwh
+    soc = max(soc_mwh * retain_frac, soc_min_mwh) if soc_mwh > floor else soc_mwh
+    return min(power_mw, max(soc - floor, 0.0) * discharge_efficiency_frac / dt_h)
