@@ -48,6 +48,7 @@ __all__ = [
     "placed_in_service",
     "run_economics",
     "run_year_inputs",
+    "scheduled_gpu_hours",
 ]
 
 HOURS_PER_YEAR_H = 8760.0
@@ -123,6 +124,32 @@ def annual_scale(results: Results) -> float:
     return HOURS_PER_YEAR_H / span_h if span_h > 0 else 1.0
 
 
+def scheduled_gpu_hours(results: Results) -> tuple[dict[str, float], float, float]:
+    """GPU-hours the scheduler delivered in the run, by source (not annualised).
+
+    Parameters
+    ----------
+    results
+        A run with ``it_load = "scheduler"`` (otherwise everything is 0).
+
+    Returns
+    -------
+    gpu_h_by_qos, swarm_gpu_h, inference_gpu_h
+        Individual jobs' GPU-hours by QoS class, the small-job swarm's and the inference
+        replicas' (time-mean GPUs × step). [GPU·h]
+    """
+    jobs = results.tables.get("jobs")
+    by_qos = (
+        {str(k): float(v) for k, v in jobs.groupby("qos", observed=True)["gpu_h"].sum().items()}
+        if jobs is not None and len(jobs)
+        else {}
+    )
+    series, dt_h = results.timeseries, results.scenario.time.dt_h
+    swarm = float(series["swarm_gpus"].sum() * dt_h) if "swarm_gpus" in series else 0.0
+    inference = float(series["inference_gpus"].sum() * dt_h) if "inference_gpus" in series else 0.0
+    return by_qos, swarm, inference
+
+
 def _gpu_hours(results: Results) -> tuple[float, dict[str, float]]:
     """Total GPU-hours delivered and their product shares (from the QoS classes)."""
     w = results.summary.get("workload")
@@ -132,10 +159,7 @@ def _gpu_hours(results: Results) -> tuple[float, dict[str, float]]:
         campus = results.summary["campus"]
         busy = float((series["training_share_frac"] + series["inference_share_frac"]).mean())
         return busy * float(campus["gpus"]) * len(series["time_utc"].unique()) * dt_h, {}
-    jobs = results.tables.get("jobs")
-    by_qos = jobs.groupby("qos", observed=True)["gpu_h"].sum().to_dict() if jobs is not None else {}
-    swarm = float(series["swarm_gpus"].sum() * dt_h)
-    inference = float(series["inference_gpus"].sum() * dt_h)
+    by_qos, swarm, inference = scheduled_gpu_hours(results)
     shares = {
         "contract": float(by_qos.get("guaranteed", 0.0)) + float(by_qos.get("standard", 0.0)) + swarm,
         "spot": float(by_qos.get("preemptible", 0.0)),

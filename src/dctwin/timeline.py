@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from dctwin.economics import EconomicsResult, YearInputs, campus_cash_flows, sensitivity_table
-from dctwin.economics_inputs import annual_scale, placed_in_service, run_year_inputs
+from dctwin.economics_inputs import annual_scale, placed_in_service, run_year_inputs, scheduled_gpu_hours
 from dctwin.engine import run
 from dctwin.results.model import Results
 from dctwin.scenario.network import with_cable_cuts
@@ -188,17 +188,8 @@ def year_figures(results: Results) -> dict[str, Any]:
             out[k] = float(out[k]) * scale
     w = results.summary.get("workload")
     if isinstance(w, dict):
-        jobs = results.tables.get("jobs")
-        by_qos = (
-            jobs.groupby("qos", observed=True)["gpu_h"].sum().to_dict()
-            if jobs is not None and len(jobs)
-            else {}
-        )
-        series = results.timeseries
-        dt_h = results.scenario.time.dt_h
-        out["gpu_h_by_qos"] = {str(k): float(v) * scale for k, v in by_qos.items()}
-        swarm = float(series["swarm_gpus"].sum() * dt_h) if "swarm_gpus" in series else 0.0
-        inference = float(series["inference_gpus"].sum() * dt_h) if "inference_gpus" in series else 0.0
+        by_qos, swarm, inference = scheduled_gpu_hours(results)
+        out["gpu_h_by_qos"] = {k: v * scale for k, v in by_qos.items()}
         out["swarm_gpu_h"] = swarm * scale
         out["inference_gpu_h"] = inference * scale
         out["inference_tokens"] = float(w.get("inference_tokens") or 0.0) * scale
