@@ -6,8 +6,6 @@ vocabulary of the rest of dctwin; every key carries its unit.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
@@ -39,30 +37,31 @@ def job_stats(jobs: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         ``facility_energy_mwh``, ``clean_energy_mwh`` [MWh], ``renewable_share_frac``.
     """
     done = jobs[jobs["state"] == "done"]
-    groups: Any = [("all", done)] if by is None else done.groupby(by, observed=True)
-    rows = []
-    for key, g in groups:
-        energy = float(g["facility_energy_mwh"].sum())
-        rows.append(
-            {
-                by or "group": key,
-                "jobs": len(g),
-                "queue_mean_s": float(g["queue_s"].mean()) if len(g) else float("nan"),
-                "queue_p50_s": _pct(g["queue_s"], 50),
-                "queue_p99_s": _pct(g["queue_s"], 99),
-                "jct_mean_s": float(g["jct_s"].mean()) if len(g) else float("nan"),
-                "jct_p50_s": _pct(g["jct_s"], 50),
-                "jct_p99_s": _pct(g["jct_s"], 99),
-                "gpu_h": float(g["gpu_h"].sum()),
-                "lost_gpu_h": float(g["lost_gpu_h"].sum()),
-                "facility_energy_mwh": energy,
-                "clean_energy_mwh": float(g["clean_energy_mwh"].sum()),
-                "renewable_share_frac": float(g["clean_energy_mwh"].sum()) / energy
-                if energy > 0
-                else float("nan"),
-            }
-        )
-    return pd.DataFrame(rows)
+    key = done[by] if by is not None else pd.Series("all", index=done.index)
+    g = done.groupby(key, observed=True)
+    out = pd.DataFrame(
+        {
+            "jobs": g.size(),
+            "queue_mean_s": g["queue_s"].mean(),
+            "queue_p50_s": g["queue_s"].quantile(0.50),
+            "queue_p99_s": g["queue_s"].quantile(0.99),
+            "jct_mean_s": g["jct_s"].mean(),
+            "jct_p50_s": g["jct_s"].quantile(0.50),
+            "jct_p99_s": g["jct_s"].quantile(0.99),
+            "gpu_h": g["gpu_h"].sum(),
+            "lost_gpu_h": g["lost_gpu_h"].sum(),
+            "facility_energy_mwh": g["facility_energy_mwh"].sum(),
+            "clean_energy_mwh": g["clean_energy_mwh"].sum(),
+        }
+    )
+    if by is None:  # one row for all jobs, even when none finished
+        out = out.reindex(["all"]).fillna({"jobs": 0, "gpu_h": 0.0, "lost_gpu_h": 0.0,
+                                           "facility_energy_mwh": 0.0, "clean_energy_mwh": 0.0})  # fmt: skip
+    energy = out["facility_energy_mwh"]
+    out["renewable_share_frac"] = (out["clean_energy_mwh"] / energy).where(energy > 0)
+    out["jobs"] = out["jobs"].astype(int)
+    out.index.name = by or "group"
+    return out.reset_index()
 
 
 def tenant_stats(result: ScheduleResult) -> pd.DataFrame:
