@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dctwin.report.tables import RecordTable, format_quantity
+from dctwin.report.tables import RecordTable, cell_number, format_quantity, is_missing
 from dctwin.results.model import Results
 
 __all__ = [
@@ -55,10 +55,6 @@ def has_build_out(results: Results) -> bool:
     return years is not None and len(years) > 0
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def format_usd(value_usd: Any, per: str = "") -> str:
     """An amount of money with a readable scale.
 
@@ -81,7 +77,7 @@ def format_usd(value_usd: Any, per: str = "") -> str:
     >>> format_usd(-5.93e9)
     '−5.93 bn USD'
     """
-    if _missing(value_usd):
+    if is_missing(value_usd):
         return "—"
     x = float(value_usd)
     unit = "USD" + (f"/{per}" if per else "")
@@ -96,7 +92,7 @@ def format_usd(value_usd: Any, per: str = "") -> str:
 
 
 def _years(value: Any, horizon_yr: Any) -> str:
-    if _missing(value):
+    if is_missing(value):
         return (
             f"not within {horizon_yr:g} yr"
             if isinstance(horizon_yr, int | float)
@@ -106,14 +102,14 @@ def _years(value: Any, horizon_yr: Any) -> str:
 
 
 def _pct(value: Any) -> str:
-    return "—" if _missing(value) else format_quantity("x_frac", value)
+    return "—" if is_missing(value) else format_quantity("x_frac", value)
 
 
 def _headline_rows(e: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(label, value with unit)`` of the headline economics, in report order."""
     horizon = e.get("horizon_yr")
     wacc = e.get("wacc_frac")
-    npv_label = "NPV" + (f" at {_pct(wacc)} WACC" if not _missing(wacc) else "")
+    npv_label = "NPV" + (f" at {_pct(wacc)} WACC" if not is_missing(wacc) else "")
     rows = [
         ("GPUs", format_quantity("gpus", e.get("gpus"))),
         ("Facility power", format_quantity("facility_power_mw", e.get("facility_power_mw"))),
@@ -132,7 +128,7 @@ def _headline_rows(e: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("EBITDA", format_usd(e.get("ebitda_usd_per_yr"), "yr")),
         ("EBITDA margin", _pct(e.get("ebitda_margin_frac"))),
         (npv_label, format_usd(e.get("npv_usd"))),
-        ("IRR", _pct(e.get("irr_frac")) if not _missing(e.get("irr_frac")) else "— (none)"),
+        ("IRR", _pct(e.get("irr_frac")) if not is_missing(e.get("irr_frac")) else "— (none)"),
         ("Payback", _years(e.get("payback_yr"), horizon)),
         ("Discounted payback", _years(e.get("discounted_payback_yr"), horizon)),
         (
@@ -141,7 +137,7 @@ def _headline_rows(e: Mapping[str, Any]) -> list[tuple[str, str]]:
         ),
         ("Energy supply cost", format_quantity("supply_cost_usd_per_mwh", e.get("supply_cost_usd_per_mwh"))),
         ("WACC", _pct(wacc)),
-        ("Horizon", "—" if _missing(horizon) else f"{horizon:g} yr"),
+        ("Horizon", "—" if is_missing(horizon) else f"{horizon:g} yr"),
     ]
     if not e.get("tokens_per_yr"):
         rows = [r for r in rows if r[0] not in ("Tokens served per year", "Cost per million tokens")]
@@ -208,14 +204,12 @@ def build_out_summary_table(results: Results) -> RecordTable | None:
 # ------------------------------------------------------------------------------------ tables
 def _fixed(value: Any, scale: float = 1.0, decimals: int = 0) -> str:
     """A number at a fixed scale and decimals (``–`` when missing), thousands separated."""
-    if _missing(value):
-        return "–"
-    return f"{float(value) * scale:,.{decimals}f}".replace("-", "−")
+    return cell_number(value, decimals, scale)
 
 
 def _plain(value: Any) -> str:
     """A number with about three significant digits (``–`` when missing)."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     x = float(value)
     mag = abs(x)
@@ -345,7 +339,7 @@ def cost_breakdown_chart(results: Results) -> go.Figure:
             )
         )
         revenue = e.get("revenue_usd_per_gpu_h")
-        if not _missing(revenue):
+        if not is_missing(revenue):
             fig.add_hline(
                 y=float(revenue),
                 line={"dash": "dash", "color": "#2ca02c"},
@@ -353,7 +347,7 @@ def cost_breakdown_chart(results: Results) -> go.Figure:
                 annotation_position="top left",
             )
     cost = e.get("cost_usd_per_gpu_h")
-    title = "Cost per GPU-hour by item" + (f": {float(cost):.2f} USD/GPU-h" if not _missing(cost) else "")
+    title = "Cost per GPU-hour by item" + (f": {float(cost):.2f} USD/GPU-h" if not is_missing(cost) else "")
     fig.update_layout(
         title=title,
         yaxis_title="USD/GPU-h",
@@ -603,7 +597,7 @@ def sensitivity_records(results: Results) -> RecordTable | None:
 
 
 def _finite(value: Any) -> Any:
-    return None if _missing(value) or not math.isfinite(float(value)) else value
+    return None if is_missing(value) or not math.isfinite(float(value)) else value
 
 
 def sensitivity_chart(results: Results) -> go.Figure:

@@ -14,7 +14,6 @@ the scenario's sites, the cities' coordinates and the landings of the network da
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dctwin.report.tables import RecordTable
+from dctwin.report.tables import RecordTable, cell_number
 from dctwin.results.model import Results
 from dctwin.scenario.network import NetworkData, load_network_data
 
@@ -236,20 +235,11 @@ def _cut_paths(
 # ------------------------------------------------------------------------------------ formatting
 def _num(value: Any, decimals: int = 1) -> str:
     """A number for a table cell: ``–`` if missing, ``unreachable`` if infinite."""
-    if value is None or isinstance(value, str):
-        return "–" if value in (None, "") else str(value)
-    x = float(value)
-    if math.isnan(x):
-        return "–"
-    if math.isinf(x):
-        return "unreachable"
-    return f"{x:,.{decimals}f}"
+    return cell_number(value, decimals, inf_text="unreachable")
 
 
 def _pct(value: Any, decimals: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return _num(float(value) * 100.0, decimals)
+    return cell_number(value, decimals, scale=100.0, inf_text="unreachable")
 
 
 def _wrap_route(route: str, per_line: int = 4) -> str:

@@ -13,24 +13,83 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from dctwin.results.model import Results
 
 __all__ = [
     "HEADLINE_KEYS",
+    "MISSING",
     "UNIT_RULES",
     "RecordTable",
     "SummaryRow",
     "SummaryTable",
     "UnitRule",
+    "cell_number",
     "fleet_table",
     "format_quantity",
     "format_row",
     "headline_rows",
+    "is_missing",
     "label_for",
     "summary_table",
     "table_from_columns",
     "unit_rule",
 ]
+
+
+#: What a table cell shows for a value that is not there (None, NaN, empty).
+MISSING = "–"
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a value is absent from a table's point of view: ``None``, ``""`` or NaN.
+
+    Parameters
+    ----------
+    value
+        Any cell value.
+
+    Returns
+    -------
+    bool
+    """
+    if value is None or (isinstance(value, str) and not value):
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(float(value))
+
+
+def cell_number(value: Any, decimals: int = 1, scale: float = 1.0, inf_text: str = "∞") -> str:
+    """A number for a table cell: thousands separated, a true minus sign, ``–`` if missing.
+
+    Parameters
+    ----------
+    value
+        A number (a string is shown as it is).
+    decimals
+        Decimals shown.
+    scale
+        Multiplier before formatting (e.g. 1e-6 for M USD). [1]
+    inf_text
+        What an infinite value shows (e.g. ``"unreachable"`` for an RTT).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> cell_number(-1267954062.4, 0, 1e-6), cell_number(None), cell_number(float("inf"), inf_text="n/a")
+    ('−1,268', '–', 'n/a')
+    """
+    if is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        return value
+    x = float(value) * scale
+    if math.isinf(x):
+        return inf_text
+    return f"{x:,.{decimals}f}".replace("-", "−")
 
 
 @dataclass(frozen=True)
