@@ -468,18 +468,18 @@ class CostBreakdown:
     cost_usd_per_yr
         Annualised cost by item (``capital_*``, ``energy_*``, ``staff``, ``maintenance``, ``wan``,
         ``insurance``, ``land``). [USD/yr]
-    gpu_h
+    gpu_h_per_yr
         GPU-hours delivered. [GPU·h/yr]
     inference_frac
         Share of the GPU-hours serving inference. [frac]
-    tokens
+    tokens_per_yr
         Tokens served. [token/yr]
     """
 
     cost_usd_per_yr: Mapping[str, float]
-    gpu_h: float
+    gpu_h_per_yr: float
     inference_frac: float
-    tokens: float
+    tokens_per_yr: float
 
     @property
     def total_usd_per_yr(self) -> float:
@@ -489,23 +489,24 @@ class CostBreakdown:
     @property
     def per_gpu_h_usd(self) -> dict[str, float]:
         """Cost per GPU-hour by item. [USD/GPU/h]"""
-        return {k: v / self.gpu_h if self.gpu_h > 0 else math.nan for k, v in self.cost_usd_per_yr.items()}
+        gpu_h = self.gpu_h_per_yr
+        return {k: v / gpu_h if gpu_h > 0 else math.nan for k, v in self.cost_usd_per_yr.items()}
 
     @property
     def cost_usd_per_gpu_h(self) -> float:
         """Total cost per GPU-hour delivered. [USD/GPU/h]"""
-        return self.total_usd_per_yr / self.gpu_h if self.gpu_h > 0 else math.nan
+        return self.total_usd_per_yr / self.gpu_h_per_yr if self.gpu_h_per_yr > 0 else math.nan
 
     @property
     def cost_usd_per_mtok(self) -> float:
         """Inference share of the cost per million tokens served. [USD/Mtok]"""
-        if self.tokens <= 0:
+        if self.tokens_per_yr <= 0:
             return math.nan
-        return self.total_usd_per_yr * self.inference_frac / (self.tokens / 1e6)
+        return self.total_usd_per_yr * self.inference_frac / (self.tokens_per_yr / 1e6)
 
     def __repr__(self) -> str:
         return (
-            f"CostBreakdown({self.cost_usd_per_gpu_h:.3f} USD/GPU-h over {self.gpu_h:,.0f} GPU-h, "
+            f"CostBreakdown({self.cost_usd_per_gpu_h:.3f} USD/GPU-h over {self.gpu_h_per_yr:,.0f} GPU-h, "
             f"{self.cost_usd_per_mtok:.3f} USD/Mtok)"
         )
 

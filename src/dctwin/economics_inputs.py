@@ -316,7 +316,7 @@ class RunEconomics:
         econ = results.scenario.economics
         steady = self.cash.table.iloc[econ.capex_lead_yr]
         gpus = float(campus.get("gpus") or 0.0)
-        gpu_h = self.cost.gpu_h
+        gpu_h = self.cost.gpu_h_per_yr
         by_class = self.capex.groupby("asset_class")["capex_usd"].sum()
         out: dict[str, Any] = {
             "basis": _basis(results, self.year.year),
@@ -328,7 +328,7 @@ class RunEconomics:
             "capex_usd_per_gpu": float(self.capex["capex_usd"].sum()) / gpus if gpus > 0 else math.nan,
             "gpu_h_per_yr": gpu_h,
             "gpu_utilisation_frac": gpu_h / (gpus * HOURS_PER_YEAR_H) if gpus > 0 else math.nan,
-            "tokens_per_yr": self.cost.tokens,
+            "tokens_per_yr": self.cost.tokens_per_yr,
             "cost_usd_per_gpu_h": self.cost.cost_usd_per_gpu_h,
             "cost_usd_per_mtok": self.cost.cost_usd_per_mtok,
             "annualised_cost_usd_per_yr": self.cost.total_usd_per_yr,

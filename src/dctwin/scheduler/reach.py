@@ -44,12 +44,12 @@ from dctwin.workload.inference import InferenceService
 __all__ = ["Reach", "carry", "n_minus_1", "outage_comparison", "plan_reach", "region_rtt_ms", "with_carried"]
 
 
-def region_rtt_ms(share: np.ndarray, rtt_ms: np.ndarray) -> np.ndarray:
+def region_rtt_ms(share_frac: np.ndarray, rtt_ms: np.ndarray) -> np.ndarray:
     """RTT of each region: its sites' routes weighted by the share it sends to each.
 
     Parameters
     ----------
-    share
+    share_frac
         Share of each region's demand served at each site, shape (n_regions, n_sites);
         rows sum to 1, or to 0 for a region no site may serve. [frac]
     rtt_ms
@@ -71,7 +71,7 @@ def region_rtt_ms(share: np.ndarray, rtt_ms: np.ndarray) -> np.ndarray:
     """
     per_region = np.swapaxes(rtt_ms, -1, -2)  # (..., regions, sites)
     reach = np.isfinite(per_region)
-    weight = share * reach
+    weight = share_frac * reach
     total = weight.sum(axis=-1)
     mean = np.divide(
         (weight * np.where(reach, per_region, 0.0)).sum(axis=-1),
@@ -79,7 +79,7 @@ def region_rtt_ms(share: np.ndarray, rtt_ms: np.ndarray) -> np.ndarray:
         out=np.full(total.shape, np.inf),
         where=total > 0,
     )
-    out: np.ndarray = np.where(share.sum(axis=-1) == 0, per_region.min(axis=-1), mean)
+    out: np.ndarray = np.where(share_frac.sum(axis=-1) == 0, per_region.min(axis=-1), mean)
     return out
 
 
@@ -93,7 +93,7 @@ class Reach:
         The route graph (sites in the order of the run's active sites).
     order
         Column of each demand region among the graph's cities. [-]
-    share
+    share_frac
         Share of each region served at each site, (n_regions, n_sites). [frac]
     site_city_rtt_ms
         RTT per step, site and region with the scenario's outages, (n_steps, n_sites, n_regions). [ms]
@@ -105,7 +105,7 @@ class Reach:
 
     net: CampusNetwork
     order: np.ndarray
-    share: np.ndarray
+    share_frac: np.ndarray
     site_city_rtt_ms: np.ndarray
     planned_rtt_ms: np.ndarray
     rtt_ms: np.ndarray
@@ -116,7 +116,7 @@ def plan_reach(
     sites: Sequence[Site],
     regions: Sequence[Region],
     times_utc: pd.DatetimeIndex,
-    share: np.ndarray,
+    share_frac: np.ndarray,
 ) -> Reach:
     """Build the route graph of the active sites and the RTT each region sees.
 
@@ -125,12 +125,12 @@ def plan_reach(
     scenario
         Its ``network`` block (data, RTT model, outages).
     sites
-        The active campus sites, in the order of ``share``'s columns.
+        The active campus sites, in the order of ``share_frac``'s columns.
     regions
-        The demand regions, in the order of ``share``'s rows.
+        The demand regions, in the order of ``share_frac``'s rows.
     times_utc
         The run's steps (tz-aware UTC), for the RTT as run under the outages.
-    share
+    share_frac
         Share of each region's demand served at each site, (n_regions, n_sites). [frac]
 
     Returns
@@ -153,8 +153,8 @@ def plan_reach(
         )
     order = np.array([net.cities.index(r.slug) for r in regions], dtype=int)
     steps = rtt_timeseries(net, times_utc, scenario.network.outages)[:, :, order]
-    planned = region_rtt_ms(share, routes(net).rtt_ms[:, order])
-    return Reach(net, order, share, steps, planned, region_rtt_ms(share, steps))
+    planned = region_rtt_ms(share_frac, routes(net).rtt_ms[:, order])
+    return Reach(net, order, share_frac, steps, planned, region_rtt_ms(share_frac, steps))
 
 
 def _traffic_gbps(reach: Reach, service: InferenceService) -> np.ndarray:
@@ -166,7 +166,7 @@ def _traffic_gbps(reach: Reach, service: InferenceService) -> np.ndarray:
         per_region = per_region.sum(axis=0)
     n = per_region.shape[0]
     out = np.zeros((n, len(reach.net.sites), len(reach.net.cities)))
-    out[:, :, reach.order] = per_region[:, None, :] * reach.share.T[None, :, :]
+    out[:, :, reach.order] = per_region[:, None, :] * reach.share_frac.T[None, :, :]
     return out
 
 
