@@ -35,7 +35,12 @@ from dctwin.results.model import Results
 from dctwin.scenario import hardware_catalog
 from dctwin.scenario.schema import BuildStep, Scenario, Site, TimeConfig
 from dctwin.scheduler.campus import CampusWorkload, SiteWorkloadInputs, schedule_campus
-from dctwin.scheduler.metrics import flexibility_value, workload_summary
+from dctwin.scheduler.metrics import (
+    flexibility_value,
+    gpu_state_shares,
+    scheduler_metadata,
+    workload_summary,
+)
 from dctwin.supply.battery import BatteryParams
 from dctwin.supply.solar import solar_geometry, solar_plant_mw
 from dctwin.supply.wind import hub_air_density_kg_per_m3, hub_wind_speed_m_per_s, turbine_curve, wind_farm_mw
@@ -165,12 +170,7 @@ def run(scenario: Scenario, progress: Progress | None = None) -> Results:
         tables = {"jobs": workload.result.jobs, "audit": workload.audit, **workload.tables}
         stages = {k: round(v, 4) for k, v in timer.seconds.items()}
         metadata["timings_s"] = {**metadata["timings_s"], **stages}
-        core_s = workload.result.wall_s
-        metadata["scheduler"] = {
-            "events": workload.result.events,
-            "core_wall_s": round(core_s, 4),
-            "events_per_s": round(workload.result.events / core_s, 1) if core_s > 0 else None,
-        }
+        metadata["scheduler"] = scheduler_metadata(workload.result)
     results = Results(
         scenario=scenario, timeseries=timeseries, summary=summary, metadata=metadata, tables=tables
     )
@@ -338,9 +338,7 @@ def _site_energy(
         else:
             series = workload.site_series[site.name]
             demand_mw = workload.it_demand_mw[site.name]
-            gpus = max(fleet.gpus, 1)
-            train = np.clip((series["training_gpus"] + series["swarm_gpus"]).to_numpy() / gpus, 0.0, 1.0)
-            infer = np.clip(series["inference_gpus"].to_numpy() / gpus, 0.0, 1.0)
+            train, infer = gpu_state_shares(series, fleet.gpus)
             for column in _SCHEDULER_COLUMNS:
                 extra[column] = series[column].to_numpy()
         fac, it_derate_mw = facility_power(

@@ -11,7 +11,14 @@ import pandas as pd
 
 from dctwin.scheduler.simulate import ScheduleResult
 
-__all__ = ["flexibility_value", "job_stats", "tenant_stats", "workload_summary"]
+__all__ = [
+    "flexibility_value",
+    "gpu_state_shares",
+    "job_stats",
+    "scheduler_metadata",
+    "tenant_stats",
+    "workload_summary",
+]
 
 
 def _pct(values: pd.Series, q: float) -> float:
@@ -188,3 +195,47 @@ def flexibility_value(aware: dict[str, float], oblivious: dict[str, float]) -> d
     }
     out["deferred_gpu_h"] = float(aware.get("deferred_gpu_h", np.nan))
     return out
+
+
+def gpu_state_shares(series: pd.DataFrame, installed_gpus: int) -> tuple[np.ndarray, np.ndarray]:
+    """Share of a site's GPUs training and serving inference, per step, from the schedule.
+
+    Parameters
+    ----------
+    series
+        A site's ``ScheduleResult.site_series`` (``training_gpus``, ``swarm_gpus``,
+        ``inference_gpus`` [GPU]).
+    installed_gpus
+        GPUs installed at the site. [GPU]
+
+    Returns
+    -------
+    training_share_frac, inference_share_frac
+        (training + swarm) ÷ installed and inference ÷ installed, clipped to [0, 1]. [frac]
+    """
+    gpus = max(int(installed_gpus), 1)
+    train = np.clip((series["training_gpus"] + series["swarm_gpus"]).to_numpy() / gpus, 0.0, 1.0)
+    infer = np.clip(series["inference_gpus"].to_numpy() / gpus, 0.0, 1.0)
+    return train, infer
+
+
+def scheduler_metadata(result: ScheduleResult) -> dict[str, float | int | None]:
+    """Throughput of the compiled core for the run's metadata.
+
+    Parameters
+    ----------
+    result
+        The schedule.
+
+    Returns
+    -------
+    dict
+        ``events`` [1], ``core_wall_s`` [s], ``events_per_s`` [1/s] (``None`` if the core
+        took no measurable time).
+    """
+    core_s = result.wall_s
+    return {
+        "events": result.events,
+        "core_wall_s": round(core_s, 4),
+        "events_per_s": round(result.events / core_s, 1) if core_s > 0 else None,
+    }
