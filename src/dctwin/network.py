@@ -385,6 +385,13 @@ def _add_site(
 
 # ------------------------------------------------------------------------------------ routes
 def _check_cut(net: CampusNetwork, cut: Iterable[str]) -> frozenset[str]:
+    """The cut as a set of known cable slugs.
+
+    A cable of the data file that is not in the graph (retired or planned, outside
+    ``include_status``) may be cut and changes nothing: the graph functions compose over
+    any status set. Users are stopped earlier: the scenario's outages and ``--cut`` reject
+    such a cable with how to include it (:func:`dctwin.scenario.network.with_cable_cuts`).
+    """
     if isinstance(cut, str):
         cut = (cut,)
     known = {c.slug for c in net.data.cables}
